@@ -183,6 +183,7 @@ private:
     struct KV { std::string key; GgufType type; std::vector<uint8_t> payload; };
     struct Tensor { std::string name; GgmlType type; std::vector<int64_t> ne; const void* data; uint64_t nbytes; };
     void put(std::string key, GgufType type, std::vector<uint8_t> payload);
+    std::vector<uint8_t> header_bytes() const;  // everything before the first tensor's data
     uint32_t alignment_;
     std::vector<KV> kv_;
     std::vector<Tensor> tensors_;
