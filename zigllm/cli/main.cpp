@@ -89,7 +89,7 @@ int main(int argc, char** argv) {
         }
         return 1;
     }
-    std::fprintf(stderr, "zigllm: -: %s: unknown command\n", name.c_str());
     usage();
+    std::fprintf(stderr, "zigllm: -: %s: unknown command\n", name.c_str());
     return 1;
 }
