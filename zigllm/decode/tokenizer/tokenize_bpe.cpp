@@ -1,0 +1,106 @@
+// Byte-level BPE as llama.cpp's llm_tokenizer_bpe_session: pre-tokenize into words, map each byte to
+// its printable code point (GPT-2), then merge adjacent symbols by merge rank (lowest first, ties:
+// leftmost) and emit each symbol's token (or, lacking one, the tokens of its single bytes).
+#include <algorithm>
+
+#include "zigllm/decode/tokenizer/llama_vocab.hpp"
+#include "zigllm/decode/tokenizer/unicode.hpp"
+
+namespace zigllm::decode::tok {
+
+namespace {
+
+struct Symbol {
+    int prev, next;
+    uint32_t begin, n;   // byte range in the encoded word
+};
+
+struct Bigram {
+    int left, right;
+    int rank;
+    uint32_t left_n, right_n;   // sizes when queued: a changed size means the pair is stale
+};
+
+// llm_bigram_bpe::comparator: the top is the lowest rank, then the smallest left index.
+struct BigramLess {
+    bool operator()(const Bigram& l, const Bigram& r) const {
+        return l.rank > r.rank || (l.rank == r.rank && l.left > r.left);
+    }
+};
+
+}  // namespace
+
+int LlamaVocab::merge_rank(std::string_view joined, uint32_t left_len) const {
+    auto it = merge_ranks_.find(MergeKey{joined, left_len});
+    return it == merge_ranks_.end() ? -1 : it->second;
+}
+
+void LlamaVocab::encode_bpe(std::string_view text, std::vector<Token>& out) const {
+    thread_local std::string clean, word;
+    thread_local std::vector<std::pair<uint32_t, uint32_t>> words;
+    thread_local std::vector<Symbol> sym;
+    thread_local std::vector<Bigram> heap;
+
+    pretok_->split(text, clean, words);
+    for (auto [wb, we] : words) {
+        word.clear();
+        for (uint32_t i = wb; i < we; ++i) word.append(byte_to_unicode_utf8(static_cast<uint8_t>(clean[i])));
+        if (word.empty()) continue;
+        if (ignore_merges_) {
+            Token t = text_to_token(word);
+            if (t >= 0) {
+                out.push_back(t);
+                continue;
+            }
+        }
+        sym.clear();
+        heap.clear();
+        for (uint32_t off = 0; off < word.size();) {
+            uint32_t len = static_cast<uint32_t>(std::min<size_t>(utf8_len(word[off]), word.size() - off));
+            int idx = static_cast<int>(sym.size());
+            sym.push_back({idx - 1, off + len == word.size() ? -1 : idx + 1, off, len});
+            off += len;
+        }
+        auto try_add = [&](int left, int right) {
+            if (left == -1 || right == -1) return;
+            const Symbol& l = sym[left];
+            const Symbol& r = sym[right];
+            int rank = merge_rank(std::string_view(word).substr(l.begin, l.n + r.n), l.n);
+            if (rank < 0) return;
+            heap.push_back({left, right, rank, l.n, r.n});
+            std::push_heap(heap.begin(), heap.end(), BigramLess{});
+        };
+        for (int i = 1; i < static_cast<int>(sym.size()); ++i) try_add(i - 1, i);
+
+        while (!heap.empty()) {
+            std::pop_heap(heap.begin(), heap.end(), BigramLess{});
+            const Bigram b = heap.back();
+            heap.pop_back();
+            Symbol& l = sym[b.left];
+            Symbol& r = sym[b.right];
+            if (l.n == 0 || r.n == 0 || l.n != b.left_n || r.n != b.right_n) continue;  // stale
+            l.n += r.n;
+            r.n = 0;
+            l.next = r.next;
+            if (r.next >= 0) sym[r.next].prev = b.left;
+            try_add(l.prev, b.left);
+            try_add(b.left, l.next);
+        }
+
+        for (const Symbol& s : sym) {
+            if (s.n == 0) continue;
+            std::string_view piece = std::string_view(word).substr(s.begin, s.n);
+            Token t = text_to_token(piece);
+            if (t >= 0) {
+                out.push_back(t);
+                continue;
+            }
+            for (size_t j = 0; j < piece.size(); ++j) {  // llama.cpp: single bytes that are tokens
+                Token b = text_to_token(piece.substr(j, 1));
+                if (b >= 0) out.push_back(b);
+            }
+        }
+    }
+}
+
+}  // namespace zigllm::decode::tok

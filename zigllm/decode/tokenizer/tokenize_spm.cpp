@@ -1,0 +1,103 @@
+// SentencePiece (BPE by score) as llama.cpp's llm_tokenizer_spm_session: start from UTF-8
+// characters, repeatedly merge the adjacent pair whose concatenation is the highest-scoring token
+// (ties: leftmost), then emit each symbol's token, or its bytes (<0xHH> tokens) when it has none.
+#include <algorithm>
+
+#include "zigllm/decode/tokenizer/llama_vocab.hpp"
+#include "zigllm/decode/tokenizer/unicode.hpp"
+#include "zigllm/io/error.hpp"
+
+namespace zigllm::decode::tok {
+
+namespace {
+
+struct Symbol {
+    int prev, next;
+    uint32_t begin, n;   // byte range in the escaped text
+};
+
+struct Bigram {
+    int left, right;
+    float score;
+    uint32_t size;
+};
+
+// llm_bigram_spm::comparator: the top is the highest score, then the smallest left index.
+struct BigramLess {
+    bool operator()(const Bigram& l, const Bigram& r) const {
+        return l.score < r.score || (l.score == r.score && l.left > r.left);
+    }
+};
+
+}  // namespace
+
+Token LlamaVocab::byte_token(uint8_t ch) const {
+    static const char* hex = "0123456789ABCDEF";
+    const char buf[6] = {'<', '0', 'x', hex[ch >> 4], hex[ch & 15], '>'};
+    Token t = text_to_token(std::string_view(buf, 6));
+    if (t >= 0) return t;
+    const char one = static_cast<char>(ch);
+    t = text_to_token(std::string_view(&one, 1));
+    if (t >= 0) return t;
+    // llama.cpp throws std::out_of_range here; SentencePiece without byte fallback emits <unk>.
+    if (unk_ >= 0) return unk_;
+    throw Error(file_, "tokenizer.ggml.tokens", "no token for byte 0x" + std::string(buf + 3, 2) + " and no unknown token");
+}
+
+void LlamaVocab::encode_spm(std::string_view raw, std::vector<Token>& out) const {
+    thread_local std::string text;
+    thread_local std::vector<Symbol> sym;
+    thread_local std::vector<Bigram> heap;
+
+    // escape whitespace: ' ' -> U+2581
+    text.clear();
+    for (char c : raw) {
+        if (c == ' ') text += "\xe2\x96\x81";
+        else text.push_back(c);
+    }
+    sym.clear();
+    heap.clear();
+    for (uint32_t off = 0; off < text.size();) {
+        uint32_t len = static_cast<uint32_t>(std::min<size_t>(utf8_len(text[off]), text.size() - off));
+        int idx = static_cast<int>(sym.size());
+        sym.push_back({idx - 1, off + len == text.size() ? -1 : idx + 1, off, len});
+        off += len;
+    }
+    auto try_add = [&](int left, int right) {
+        if (left == -1 || right == -1) return;
+        const uint32_t size = sym[left].n + sym[right].n;
+        Token t = text_to_token(std::string_view(text).substr(sym[left].begin, size));
+        if (t < 0) return;
+        heap.push_back({left, right, scores_[t], size});
+        std::push_heap(heap.begin(), heap.end(), BigramLess{});
+    };
+    for (int i = 1; i < static_cast<int>(sym.size()); ++i) try_add(i - 1, i);
+
+    while (!heap.empty()) {
+        std::pop_heap(heap.begin(), heap.end(), BigramLess{});
+        const Bigram b = heap.back();
+        heap.pop_back();
+        Symbol& l = sym[b.left];
+        Symbol& r = sym[b.right];
+        if (l.n == 0 || r.n == 0 || l.n + r.n != b.size) continue;  // stale
+        l.n += r.n;
+        r.n = 0;
+        l.next = r.next;
+        if (r.next >= 0) sym[r.next].prev = b.left;
+        try_add(l.prev, b.left);
+        try_add(b.left, l.next);
+    }
+
+    for (int i = sym.empty() ? -1 : 0; i != -1; i = sym[i].next) {
+        const Symbol& s = sym[i];
+        std::string_view piece = std::string_view(text).substr(s.begin, s.n);
+        Token t = text_to_token(piece);
+        if (t >= 0) {
+            out.push_back(t);
+            continue;
+        }
+        for (char c : piece) out.push_back(byte_token(static_cast<uint8_t>(c)));
+    }
+}
+
+}  // namespace zigllm::decode::tok
