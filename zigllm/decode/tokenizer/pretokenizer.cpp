@@ -289,6 +289,12 @@ struct PreTokenizer::Regex {
     ~Regex() { pcre2_code_free(code); }
 };
 
+std::vector<std::string> regex_list(std::string_view group) {
+    for (const auto& g : regex_groups())
+        if (g.name == group) return {g.exprs.begin(), g.exprs.end()};
+    return {};
+}
+
 PreTokenizer::PreTokenizer(std::string_view group) {
     for (const auto& g : regex_groups()) {
         if (g.name != group) continue;

@@ -33,6 +33,9 @@ struct BpePreConfig {
 // Returns false for an unknown name.
 bool bpe_pre_config(std::string_view pre, BpePreConfig& out);
 
+// The expressions of a regex group as llama.cpp lists them (before our PCRE2 rewrites); empty if unknown.
+std::vector<std::string> regex_list(std::string_view regex_group);
+
 class PreTokenizer {
 public:
     explicit PreTokenizer(std::string_view regex_group);   // throws std::runtime_error if unknown
