@@ -9,6 +9,7 @@
 #include <sstream>
 #include <string>
 
+#include "zigllm/ops/iq_quantize.hpp"
 #include "zigllm/ops/iq_scalar.hpp"
 #include "zigllm_test.hpp"
 
@@ -78,6 +79,26 @@ BOOST_DATA_TEST_CASE(scalar_dot_matches_ggml, bdata::make(kSets) * bdata::make(k
     const float got = zigllm::ops::iq::dot_row_scalar(c.type, c.quantized.data(), c.act_q.data(), c.n);
     const double rel = std::fabs(double(got) - c.ggml_dot) / std::fabs(double(c.ggml_dot));
     BOOST_TEST(rel <= 5e-6, "dot " << got << " vs ggml " << c.ggml_dot << " rel " << rel);
+}
+
+const char* const kQuantizable[] = {"IQ4_NL", "IQ4_XS"};
+
+// ggml_quantize_chunk with no imatrix: the bytes must be ggml's.
+BOOST_DATA_TEST_CASE(quantize_bytes_match_ggml, bdata::make(kSets) * bdata::make(kQuantizable), set, name) {
+    const auto dir = ref_path(std::string(set) + "/" + name);
+    // quant/ keeps input.f32 in every type folder, quant-large/ once for all types.
+    const auto input = read_f32(std::filesystem::exists(dir / "input.f32") ? dir / "input.f32"
+                                                                            : ref_path(std::string(set) + "/input.f32"));
+    const auto expected = read_bytes(dir / "quantized.bin");
+    const auto type = *zigllm::ggml_type_from_name(name);
+    const auto n = static_cast<int64_t>(input.size());
+    std::vector<char> got(zigllm::row_bytes(type, n));
+    if (type == GgmlType::IQ4_NL) zigllm::ops::iq::quantize_row_iq4_nl(input.data(), got.data(), n);
+    else zigllm::ops::iq::quantize_row_iq4_xs(input.data(), got.data(), n);
+    BOOST_TEST_REQUIRE(got.size() == expected.size());
+    size_t diff = 0;
+    for (size_t i = 0; i < got.size(); ++i) diff += got[i] != expected[i];
+    BOOST_TEST(diff == 0u, diff << " of " << got.size() << " bytes differ");
 }
 
 BOOST_AUTO_TEST_SUITE_END()

@@ -40,4 +40,27 @@ inline float fp16_to_f32(uint16_t h) {
     return f;
 }
 
+// float -> IEEE binary16 bits, round to nearest even (ggml's GGML_FP32_TO_FP16).
+inline uint16_t f32_to_fp16(float f) {
+    uint32_t x;
+    std::memcpy(&x, &f, sizeof x);
+    const uint32_t sign = (x >> 16) & 0x8000;
+    const uint32_t abs = x & 0x7fffffffu;
+    if (abs > 0x7f800000u) return static_cast<uint16_t>(sign | 0x7e00);     // NaN
+    if (abs >= 0x477ff000u) return static_cast<uint16_t>(sign | 0x7c00);    // rounds to infinity
+    if (abs < 0x38800000u) {                                                // subnormal or zero half
+        if (abs < 0x33000000u) return static_cast<uint16_t>(sign);          // below half the smallest
+        const uint32_t e = abs >> 23, m = (abs & 0x7fffff) | 0x800000;
+        const uint32_t shift = 126 - e;                                     // 14 + (113 - e)
+        uint32_t h = m >> shift;
+        const uint32_t rem = m & ((1u << shift) - 1), half = 1u << (shift - 1);
+        if (rem > half || (rem == half && (h & 1))) ++h;
+        return static_cast<uint16_t>(sign | h);
+    }
+    uint32_t h = ((abs >> 13) - (112u << 10));
+    const uint32_t rem = abs & 0x1fff;
+    if (rem > 0x1000 || (rem == 0x1000 && (h & 1))) ++h;                    // carry may reach the exponent
+    return static_cast<uint16_t>(sign | h);
+}
+
 }  // namespace zigllm::ops
