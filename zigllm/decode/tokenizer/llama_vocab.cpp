@@ -51,8 +51,7 @@ bool LlamaVocab::is_eog(Token id) const {
 }
 
 Token LlamaVocab::text_to_token(std::string_view text) const {
-    auto it = token_to_id_.find(text);
-    return it == token_to_id_.end() ? -1 : it->second;
+    return token_index_.find(text_arena_, text);
 }
 
 const std::string& LlamaVocab::piece(Token id) const {
@@ -132,6 +131,7 @@ std::vector<Token> LlamaVocab::encode(std::string_view text, bool add_special, b
         }
         case Kind::bpe: {
             if (add_special && add_bos_ && bos_ >= 0) out.push_back(bos_);
+            begin_bpe_call();
             for (const Fragment& fr : frags) {
                 if (fr.token >= 0) out.push_back(fr.token);
                 else encode_bpe(text.substr(fr.begin, fr.end - fr.begin), out);

@@ -5,9 +5,9 @@
 #include <memory>
 #include <string>
 #include <string_view>
-#include <unordered_map>
 #include <vector>
 
+#include "zigllm/decode/tokenizer/flat_index.hpp"
 #include "zigllm/decode/tokenizer/pretokenizer.hpp"
 #include "zigllm/decode/vocab.hpp"
 
@@ -21,18 +21,6 @@ enum AttrBits : uint32_t {
 };
 
 enum class Kind { spm, bpe, wpm };
-
-// A BPE merge key: the two halves as one contiguous string and the length of the left one.
-struct MergeKey {
-    std::string_view joined;
-    uint32_t left_len;
-    bool operator==(const MergeKey& o) const { return left_len == o.left_len && joined == o.joined; }
-};
-struct MergeKeyHash {
-    size_t operator()(const MergeKey& k) const {
-        return std::hash<std::string_view>{}(k.joined) * 31u + k.left_len;
-    }
-};
 
 class LlamaVocab final : public Vocab {
 public:
@@ -74,7 +62,9 @@ private:
     struct Fragment { uint32_t begin, end; Token token; };  // token >= 0: a special token, else text
     void partition_special(std::string_view text, bool parse_special, std::vector<Fragment>& out) const;
     void encode_spm(std::string_view text, std::vector<Token>& out) const;
+    void begin_bpe_call() const;   // resets the per-call word cache
     void encode_bpe(std::string_view text, std::vector<Token>& out) const;
+    void encode_bpe_word(std::string_view word, std::vector<Token>& out) const;  // one pre-tokenized word
     void encode_wpm(std::string_view text, std::vector<Token>& out) const;
     Token byte_token(uint8_t byte) const;   // SPM byte fallback
     int merge_rank(std::string_view joined, uint32_t left_len) const;
@@ -89,15 +79,16 @@ private:
     std::vector<uint32_t> text_off_;     // n_tokens + 1 offsets into text_arena_
     std::vector<float> scores_;
     std::vector<uint32_t> attrs_;        // AttrBits
-    std::unordered_map<std::string_view, Token> token_to_id_;
-    std::string merge_arena_;
-    std::unordered_map<MergeKey, int, MergeKeyHash> merge_ranks_;
+    FlatIndex token_index_;              // token text -> id
+    std::string merge_arena_;            // each merge's two halves, back to back
+    FlatIndex merge_index_;              // (both halves, length of the left one) -> rank
     std::unique_ptr<PreTokenizer> pretok_;
 
     Token bos_ = -1, eos_ = -1, eot_ = -1, eom_ = -1, unk_ = -1, sep_ = -1, pad_ = -1, mask_ = -1;
     Token fim_pre_ = -1, fim_suf_ = -1, fim_mid_ = -1, fim_pad_ = -1, fim_rep_ = -1, fim_sep_ = -1;
     bool add_space_prefix_ = false, add_bos_ = false, add_eos_ = false, add_sep_ = false;
     bool ignore_merges_ = false, clean_spaces_ = false;
+    bool spm_word_split_ = false;        // SPM may merge word by word (no token has "▁" inside)
     int max_token_len_ = 0;
 
     std::vector<Token> special_tokens_;  // control / user-defined / unknown, longest text first

@@ -33,6 +33,18 @@ const io::GgufValue* find_array(const io::GgufFile& f, const char* key, io::Gguf
     return v;
 }
 
+// True when no token has a "▁" that follows another character (other than a "▁"): then no token
+// can span the start of a "▁"-led word, and SPM can merge word by word.
+bool no_token_spans_word_starts(std::string_view arena, const std::vector<uint32_t>& off) {
+    static constexpr std::string_view space = "\xe2\x96\x81";
+    for (size_t i = 0; i + 1 < off.size(); ++i) {
+        std::string_view t = arena.substr(off[i], off[i + 1] - off[i]);
+        for (size_t p = t.find(space, 1); p != std::string_view::npos; p = t.find(space, p + 1))
+            if (p < 3 || t.substr(p - 3, 3) != space) return false;
+    }
+    return true;
+}
+
 uint32_t attr_from_type(int64_t t) {
     switch (t) {
         case 1: return attr_normal;
@@ -103,12 +115,11 @@ LlamaVocab::LlamaVocab(const io::GgufFile& f) : file_(f.path()) {
             spans[i] = {begin, static_cast<uint32_t>(merge_arena_.size()) - begin};
             lefts[i] = pos == std::string_view::npos ? 0 : static_cast<uint32_t>(pos);
         }
-        merge_ranks_.reserve(n);
-        for (uint64_t i = 0; i < n; ++i) {
-            MergeKey k{std::string_view(merge_arena_).substr(spans[i].first, spans[i].second), lefts[i]};
-            merge_ranks_.emplace(k, static_cast<int>(i));   // the first occurrence keeps its rank
-        }
+        merge_index_.reserve(n);
+        for (uint64_t i = 0; i < n; ++i)   // the first occurrence of a pair keeps its rank
+            merge_index_.insert(merge_arena_, spans[i].first, spans[i].second, lefts[i], static_cast<int32_t>(i));
     }
+    if (kind_ == Kind::spm) spm_word_split_ = no_token_spans_word_starts(text_arena_, text_off_);
     load_special_ids(f);
     detect_special_tokens_by_text();
     build_caches(f);
@@ -146,14 +157,13 @@ void LlamaVocab::load_tokens(const io::GgufFile& f) {
     }
     text_off_[n] = static_cast<uint32_t>(text_arena_.size());
 
-    token_to_id_.reserve(n);
+    token_index_.reserve(n);
     for (uint64_t i = 0; i < n; ++i) {
-        std::string_view t = token_text(static_cast<Token>(i));
-        auto [it, inserted] = token_to_id_.emplace(t, static_cast<Token>(i));
-        if (!inserted)
-            f.fail("tokenizer.ggml.tokens", "token " + std::to_string(i) + " repeats the text of token " +
-                                                std::to_string(it->second));
-        max_token_len_ = std::max(max_token_len_, static_cast<int>(t.size()));
+        const uint32_t len = text_off_[i + 1] - text_off_[i];
+        int32_t prev = token_index_.insert(text_arena_, text_off_[i], len, 0, static_cast<int32_t>(i));
+        if (prev >= 0)
+            f.fail("tokenizer.ggml.tokens", "token " + std::to_string(i) + " repeats the text of token " + std::to_string(prev));
+        max_token_len_ = std::max(max_token_len_, static_cast<int>(len));
     }
 }
 
@@ -223,7 +233,7 @@ void LlamaVocab::detect_special_tokens_by_text() {
         if (*r.id != -1) continue;
         std::vector<Token> cands;
         for (auto name : r.names)
-            if (auto it = token_to_id_.find(name); it != token_to_id_.end()) cands.push_back(it->second);
+            if (Token t = text_to_token(name); t >= 0) cands.push_back(t);
         if (cands.empty()) continue;
         Token best = cands[0];
         if (cands.size() > 1)
@@ -238,9 +248,9 @@ void LlamaVocab::detect_special_tokens_by_text() {
         if (id != -1) eog.push_back(id);
     for (std::string_view name : {"<|eot_id|>", "<|im_end|>", "<|end|>", "<end_of_turn>", "<|endoftext|>", "<|eom_id|>",
                                   "<EOT>", "_<EOT>", "<|end_of_text|>", "<end_of_utterance>"}) {
-        if (auto it = token_to_id_.find(name); it != token_to_id_.end()) {
-            eog.push_back(it->second);
-            make_control(it->second);
+        if (Token t = text_to_token(name); t >= 0) {
+            eog.push_back(t);
+            make_control(t);
         }
     }
     for (Token id : {eos_, eot_, eom_})
@@ -272,9 +282,9 @@ void LlamaVocab::build_caches(const io::GgufFile& f) {
         return false;
     };
     auto set_attr = [&](std::string_view text, uint32_t bit, bool on) {
-        auto it = token_to_id_.find(text);
-        if (it == token_to_id_.end()) return;  // llama.cpp would throw std::out_of_range here
-        attrs_[it->second] = on ? (attrs_[it->second] | bit) : (attrs_[it->second] & ~bit);
+        Token t = text_to_token(text);
+        if (t < 0) return;  // llama.cpp would throw std::out_of_range here
+        attrs_[t] = on ? (attrs_[t] | bit) : (attrs_[t] & ~bit);
     };
     if (contains(pre_, {"jina-v2-de", "jina-v2-es", "jina-v2-code"}) || contains(arch, {"nomic-bert-moe"})) {
         set_attr("<mask>", attr_lstrip, true);

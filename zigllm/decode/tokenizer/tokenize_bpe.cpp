@@ -2,6 +2,7 @@
 // its printable code point (GPT-2), then merge adjacent symbols by merge rank (lowest first, ties:
 // leftmost) and emit each symbol's token (or, lacking one, the tokens of its single bytes).
 #include <algorithm>
+#include <unordered_map>
 
 #include "zigllm/decode/tokenizer/llama_vocab.hpp"
 #include "zigllm/decode/tokenizer/unicode.hpp"
@@ -28,29 +29,72 @@ struct BigramLess {
     }
 };
 
+// Words repeat (Zipf): within one call, a word's tokens are computed once. Same result, as BPE
+// depends on the word alone.
+struct WordHash {
+    using is_transparent = void;
+    size_t operator()(std::string_view s) const { return hash_bytes(s, 0); }
+};
+struct WordCache {
+    std::unordered_map<std::string, std::pair<uint32_t, uint32_t>, WordHash, std::equal_to<>> spans;
+    std::vector<Token> tokens;
+};
+
+WordCache& word_cache() {
+    thread_local WordCache c;
+    return c;
+}
+
 }  // namespace
 
 int LlamaVocab::merge_rank(std::string_view joined, uint32_t left_len) const {
-    auto it = merge_ranks_.find(MergeKey{joined, left_len});
-    return it == merge_ranks_.end() ? -1 : it->second;
+    return merge_index_.find(merge_arena_, joined, left_len);
+}
+
+void LlamaVocab::begin_bpe_call() const {
+    word_cache().spans.clear();
+    word_cache().tokens.clear();
 }
 
 void LlamaVocab::encode_bpe(std::string_view text, std::vector<Token>& out) const {
-    thread_local std::string clean, word;
+    thread_local std::string clean;
     thread_local std::vector<std::pair<uint32_t, uint32_t>> words;
-    thread_local std::vector<Symbol> sym;
-    thread_local std::vector<Bigram> heap;
+    auto& cache = word_cache().spans;
+    auto& cached = word_cache().tokens;
 
     pretok_->split(text, clean, words);
     for (auto [wb, we] : words) {
+        const std::string_view raw = std::string_view(clean).substr(wb, we - wb);
+        const bool cacheable = raw.size() <= 64;
+        if (cacheable) {
+            if (auto it = cache.find(raw); it != cache.end()) {
+                out.insert(out.end(), cached.begin() + it->second.first, cached.begin() + it->second.second);
+                continue;
+            }
+        }
+        const size_t out_begin = out.size();
+        encode_bpe_word(raw, out);
+        if (cacheable) {
+            const uint32_t b = static_cast<uint32_t>(cached.size());
+            cached.insert(cached.end(), out.begin() + out_begin, out.end());
+            cache.emplace(std::string(raw), std::make_pair(b, static_cast<uint32_t>(cached.size())));
+        }
+    }
+}
+
+void LlamaVocab::encode_bpe_word(std::string_view raw, std::vector<Token>& out) const {
+    thread_local std::string word;
+    thread_local std::vector<Symbol> sym;
+    thread_local std::vector<Bigram> heap;
+    {
         word.clear();
-        for (uint32_t i = wb; i < we; ++i) word.append(byte_to_unicode_utf8(static_cast<uint8_t>(clean[i])));
-        if (word.empty()) continue;
+        for (char c : raw) word.append(byte_to_unicode_utf8(static_cast<uint8_t>(c)));
+        if (word.empty()) return;
         if (ignore_merges_) {
             Token t = text_to_token(word);
             if (t >= 0) {
                 out.push_back(t);
-                continue;
+                return;
             }
         }
         sym.clear();

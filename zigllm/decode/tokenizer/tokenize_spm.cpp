@@ -71,21 +71,47 @@ void LlamaVocab::encode_spm(std::string_view raw, std::vector<Token>& out) const
         heap.push_back({left, right, scores_[t], size});
         std::push_heap(heap.begin(), heap.end(), BigramLess{});
     };
-    for (int i = 1; i < static_cast<int>(sym.size()); ++i) try_add(i - 1, i);
-
-    while (!heap.empty()) {
-        std::pop_heap(heap.begin(), heap.end(), BigramLess{});
-        const Bigram b = heap.back();
-        heap.pop_back();
-        Symbol& l = sym[b.left];
-        Symbol& r = sym[b.right];
-        if (l.n == 0 || r.n == 0 || l.n + r.n != b.size) continue;  // stale
-        l.n += r.n;
-        r.n = 0;
-        l.next = r.next;
-        if (r.next >= 0) sym[r.next].prev = b.left;
-        try_add(l.prev, b.left);
-        try_add(b.left, l.next);
+    // Merges symbols [a, b) among themselves.
+    auto merge_range = [&](int a, int b) {
+        heap.clear();
+        for (int i = a + 1; i < b; ++i) try_add(i - 1, i);
+        while (!heap.empty()) {
+            std::pop_heap(heap.begin(), heap.end(), BigramLess{});
+            const Bigram bg = heap.back();
+            heap.pop_back();
+            Symbol& l = sym[bg.left];
+            Symbol& r = sym[bg.right];
+            if (l.n == 0 || r.n == 0 || l.n + r.n != bg.size) continue;  // stale
+            l.n += r.n;
+            r.n = 0;
+            l.next = r.next;
+            if (r.next >= 0) sym[r.next].prev = bg.left;
+            try_add(l.prev, bg.left);
+            try_add(bg.left, l.next);
+        }
+    };
+    if (!spm_word_split_) {
+        merge_range(0, static_cast<int>(sym.size()));
+    } else {
+        // No token holds a "▁" after another character (checked at load), so no token can span the
+        // start of a "▁"-led word: merging word by word gives the same symbols, with small heaps.
+        auto is_space = [&](int i) { return std::string_view(text).substr(sym[i].begin, sym[i].n) == "\xe2\x96\x81"; };
+        int a = 0;
+        const int n = static_cast<int>(sym.size());
+        for (int i = 1; i <= n; ++i) {
+            if (i < n && !(is_space(i) && !is_space(i - 1))) continue;
+            sym[a].prev = -1;
+            sym[i - 1].next = -1;
+            merge_range(a, i);
+            if (i < n) {
+                // re-link the word's last symbol to the next word (for the output walk)
+                int last = i - 1;
+                while (sym[last].n == 0) --last;
+                sym[last].next = i;
+                sym[i].prev = last;
+            }
+            a = i;
+        }
     }
 
     for (int i = sym.empty() ? -1 : 0; i != -1; i = sym[i].next) {
