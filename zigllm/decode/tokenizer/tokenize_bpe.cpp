@@ -5,16 +5,11 @@
 #include <unordered_map>
 
 #include "zigllm/decode/tokenizer/llama_vocab.hpp"
-#include "zigllm/decode/tokenizer/unicode.hpp"
+#include "zigllm/decode/tokenizer/symbols.hpp"
 
 namespace zigllm::decode::tok {
 
 namespace {
-
-struct Symbol {
-    int prev, next;
-    uint32_t begin, n;   // byte range in the encoded word
-};
 
 struct Bigram {
     int left, right;
@@ -97,14 +92,7 @@ void LlamaVocab::encode_bpe_word(std::string_view raw, std::vector<Token>& out) 
                 return;
             }
         }
-        sym.clear();
-        heap.clear();
-        for (uint32_t off = 0; off < word.size();) {
-            uint32_t len = static_cast<uint32_t>(std::min<size_t>(utf8_len(word[off]), word.size() - off));
-            int idx = static_cast<int>(sym.size());
-            sym.push_back({idx - 1, off + len == word.size() ? -1 : idx + 1, off, len});
-            off += len;
-        }
+        split_symbols(word, sym);
         auto try_add = [&](int left, int right) {
             if (left == -1 || right == -1) return;
             const Symbol& l = sym[left];
@@ -114,22 +102,10 @@ void LlamaVocab::encode_bpe_word(std::string_view raw, std::vector<Token>& out) 
             heap.push_back({left, right, rank, l.n, r.n});
             std::push_heap(heap.begin(), heap.end(), BigramLess{});
         };
-        for (int i = 1; i < static_cast<int>(sym.size()); ++i) try_add(i - 1, i);
-
-        while (!heap.empty()) {
-            std::pop_heap(heap.begin(), heap.end(), BigramLess{});
-            const Bigram b = heap.back();
-            heap.pop_back();
-            Symbol& l = sym[b.left];
-            Symbol& r = sym[b.right];
-            if (l.n == 0 || r.n == 0 || l.n != b.left_n || r.n != b.right_n) continue;  // stale
-            l.n += r.n;
-            r.n = 0;
-            l.next = r.next;
-            if (r.next >= 0) sym[r.next].prev = b.left;
-            try_add(l.prev, b.left);
-            try_add(b.left, l.next);
-        }
+        merge_symbols<Bigram, BigramLess>(sym, 0, static_cast<int>(sym.size()), heap, try_add,
+                                          [](const Bigram& bg, const Symbol& l, const Symbol& r) {
+                                              return l.n == bg.left_n && r.n == bg.right_n;
+                                          });
 
         for (const Symbol& s : sym) {
             if (s.n == 0) continue;

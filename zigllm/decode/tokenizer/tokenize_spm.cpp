@@ -4,17 +4,12 @@
 #include <algorithm>
 
 #include "zigllm/decode/tokenizer/llama_vocab.hpp"
-#include "zigllm/decode/tokenizer/unicode.hpp"
+#include "zigllm/decode/tokenizer/symbols.hpp"
 #include "zigllm/io/error.hpp"
 
 namespace zigllm::decode::tok {
 
 namespace {
-
-struct Symbol {
-    int prev, next;
-    uint32_t begin, n;   // byte range in the escaped text
-};
 
 struct Bigram {
     int left, right;
@@ -55,14 +50,7 @@ void LlamaVocab::encode_spm(std::string_view raw, std::vector<Token>& out) const
         if (c == ' ') text += "\xe2\x96\x81";
         else text.push_back(c);
     }
-    sym.clear();
-    heap.clear();
-    for (uint32_t off = 0; off < text.size();) {
-        uint32_t len = static_cast<uint32_t>(std::min<size_t>(utf8_len(text[off]), text.size() - off));
-        int idx = static_cast<int>(sym.size());
-        sym.push_back({idx - 1, off + len == text.size() ? -1 : idx + 1, off, len});
-        off += len;
-    }
+    split_symbols(text, sym);
     auto try_add = [&](int left, int right) {
         if (left == -1 || right == -1) return;
         const uint32_t size = sym[left].n + sym[right].n;
@@ -71,24 +59,9 @@ void LlamaVocab::encode_spm(std::string_view raw, std::vector<Token>& out) const
         heap.push_back({left, right, scores_[t], size});
         std::push_heap(heap.begin(), heap.end(), BigramLess{});
     };
-    // Merges symbols [a, b) among themselves.
     auto merge_range = [&](int a, int b) {
-        heap.clear();
-        for (int i = a + 1; i < b; ++i) try_add(i - 1, i);
-        while (!heap.empty()) {
-            std::pop_heap(heap.begin(), heap.end(), BigramLess{});
-            const Bigram bg = heap.back();
-            heap.pop_back();
-            Symbol& l = sym[bg.left];
-            Symbol& r = sym[bg.right];
-            if (l.n == 0 || r.n == 0 || l.n + r.n != bg.size) continue;  // stale
-            l.n += r.n;
-            r.n = 0;
-            l.next = r.next;
-            if (r.next >= 0) sym[r.next].prev = bg.left;
-            try_add(l.prev, bg.left);
-            try_add(bg.left, l.next);
-        }
+        merge_symbols<Bigram, BigramLess>(sym, a, b, heap, try_add,
+                                          [](const Bigram& bg, const Symbol& l, const Symbol& r) { return l.n + r.n == bg.size; });
     };
     if (!spm_word_split_) {
         merge_range(0, static_cast<int>(sym.size()));
