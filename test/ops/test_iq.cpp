@@ -6,9 +6,14 @@
 
 #include <cmath>
 #include <cstring>
+#include <random>
 #include <sstream>
 #include <string>
 
+#include "hwy/targets.h"
+#include "zigllm/ops/iq_act.hpp"
+#include "zigllm/ops/iq_blocks.hpp"
+#include "zigllm/ops/iq_dot.hpp"
 #include "zigllm/ops/iq_quantize.hpp"
 #include "zigllm/ops/iq_scalar.hpp"
 #include "zigllm_test.hpp"
@@ -59,6 +64,25 @@ RefCase load_case(const std::string& set, const std::string& name) {
     return c;
 }
 
+// Runs f once per Highway target this CPU has (and the build compiled), each forced in turn.
+template <class F>
+void for_each_target(F&& f) {
+    (void)zigllm::ops::iq::dot_target();  // a first dispatch before querying targets (arm64 quirk)
+    const auto targets = hwy::SupportedAndGeneratedTargets();
+    BOOST_TEST_REQUIRE(!targets.empty());
+    for (const int64_t target : targets) {
+        hwy::SetSupportedTargetsForTest(target);
+        BOOST_TEST_MESSAGE("target " << hwy::TargetName(target));
+        BOOST_TEST_CONTEXT("target " << hwy::TargetName(target)) {
+            BOOST_TEST(std::string(zigllm::ops::iq::dot_target()) == hwy::TargetName(target));
+            f();
+        }
+    }
+    hwy::SetSupportedTargetsForTest(0);
+}
+
+double rel_diff(double got, double want) { return std::fabs(got - want) / std::fabs(want); }
+
 }  // namespace
 
 // Reference-data cases, skipped as a whole without ZIGLLM_REF_DIR.
@@ -79,6 +103,17 @@ BOOST_DATA_TEST_CASE(scalar_dot_matches_ggml, bdata::make(kSets) * bdata::make(k
     const float got = zigllm::ops::iq::dot_row_scalar(c.type, c.quantized.data(), c.act_q.data(), c.n);
     const double rel = std::fabs(double(got) - c.ggml_dot) / std::fabs(double(c.ggml_dot));
     BOOST_TEST(rel <= 5e-6, "dot " << got << " vs ggml " << c.ggml_dot << " rel " << rel);
+}
+
+// The dispatched kernels on every target against ggml's dot and against the scalar reference.
+BOOST_DATA_TEST_CASE(simd_dot_matches_ggml_on_every_target, bdata::make(kSets) * bdata::make(kTypes), set, name) {
+    const RefCase c = load_case(set, name);
+    const float scalar = zigllm::ops::iq::dot_row_scalar(c.type, c.quantized.data(), c.act_q.data(), c.n);
+    for_each_target([&] {
+        const float got = zigllm::ops::iq::dot_row(c.type, c.quantized.data(), c.act_q.data(), c.n);
+        BOOST_TEST(rel_diff(got, c.ggml_dot) <= 5e-6, "dot " << got << " vs ggml " << c.ggml_dot);
+        BOOST_TEST(rel_diff(got, scalar) <= 2e-6, "dot " << got << " vs scalar " << scalar);
+    });
 }
 
 const char* const kQuantizable[] = {"IQ4_NL", "IQ4_XS"};
@@ -102,3 +137,103 @@ BOOST_DATA_TEST_CASE(quantize_bytes_match_ggml, bdata::make(kSets) * bdata::make
 }
 
 BOOST_AUTO_TEST_SUITE_END()
+
+// ---------------------------------------------------------------------------------------------------
+// Synthetic rows (no reference data): random blocks of every type, several rows per call, against the
+// float64 dot of the dequantized row with the dequantized activation (the value the integer kernels
+// compute exactly up to float rounding).
+
+namespace {
+
+using zigllm::ops::f32_to_fp16;
+
+// Random bytes for a row of blocks with sane fp16 scales (random bits could be inf or NaN).
+std::vector<uint8_t> random_weights(GgmlType t, int64_t n, std::mt19937& rng) {
+    std::vector<uint8_t> row(zigllm::row_bytes(t, n));
+    for (auto& b : row) b = static_cast<uint8_t>(rng());
+    std::uniform_real_distribution<float> scale(-0.05f, 0.05f);
+    const size_t bytes = zigllm::traits(t).type_size;
+    for (size_t off = 0; off < row.size(); off += bytes) {
+        uint8_t* blk = row.data() + off;
+        const uint16_t h = f32_to_fp16(scale(rng));
+        switch (t) {
+            case GgmlType::TQ1_0: std::memcpy(blk + offsetof(zigllm::ops::BlockTQ1_0, d), &h, 2); break;
+            case GgmlType::TQ2_0: std::memcpy(blk + offsetof(zigllm::ops::BlockTQ2_0, d), &h, 2); break;
+            case GgmlType::IQ1_M: {  // the fp16 scale lives in the top nibbles of the 4 scale words
+                auto* sc = blk + offsetof(zigllm::ops::BlockIQ1_M, scales);
+                for (int k = 0; k < 4; ++k) sc[2 * k + 1] = static_cast<uint8_t>((sc[2 * k + 1] & 0x0f) | (((h >> (4 * k)) & 0xf) << 4));
+                break;
+            }
+            default: std::memcpy(blk, &h, 2); break;  // d first
+        }
+    }
+    return row;
+}
+
+// A random activation row in the paired type and its dequantized values.
+std::vector<uint8_t> random_act(GgmlType t, int64_t n, std::mt19937& rng, std::vector<double>& values) {
+    std::uniform_int_distribution<int> q(-127, 127);
+    values.assign(n, 0.0);
+    if (t == GgmlType::IQ4_NL) {
+        std::vector<zigllm::ops::BlockQ8_0> a(n / 32);
+        for (int64_t b = 0; b < n / 32; ++b) {
+            a[b].d = f32_to_fp16(0.001f * static_cast<float>(1 + rng() % 50));
+            for (int j = 0; j < 32; ++j) {
+                a[b].qs[j] = static_cast<int8_t>(q(rng));
+                values[32 * b + j] = double(zigllm::ops::fp16_to_f32(a[b].d)) * a[b].qs[j];
+            }
+        }
+        std::vector<uint8_t> bytes(a.size() * sizeof a[0]);
+        std::memcpy(bytes.data(), a.data(), bytes.size());
+        return bytes;
+    }
+    std::vector<zigllm::ops::BlockQ8K> a(n / 256);
+    for (int64_t b = 0; b < n / 256; ++b) {
+        a[b].d = 0.0007f * static_cast<float>(1 + rng() % 50);
+        for (int g = 0; g < 16; ++g) {
+            int sum = 0;
+            for (int j = 0; j < 16; ++j) {
+                a[b].qs[16 * g + j] = static_cast<int8_t>(q(rng));
+                sum += a[b].qs[16 * g + j];
+                values[256 * b + 16 * g + j] = double(a[b].d) * a[b].qs[16 * g + j];
+            }
+            a[b].bsums[g] = static_cast<int16_t>(sum);
+        }
+    }
+    std::vector<uint8_t> bytes(a.size() * sizeof a[0]);
+    std::memcpy(bytes.data(), a.data(), bytes.size());
+    return bytes;
+}
+
+}  // namespace
+
+BOOST_DATA_TEST_CASE(random_rows_match_float64_on_every_target, bdata::make(kTypes), name) {
+    const GgmlType t = *zigllm::ggml_type_from_name(name);
+    std::mt19937 rng(1234u + static_cast<unsigned>(t));
+    constexpr int64_t n = 768, rows = 5;
+    std::vector<double> act_values;
+    const auto act = random_act(t, n, rng, act_values);
+    std::vector<uint8_t> W;
+    for (int r = 0; r < rows; ++r) {
+        const auto row = random_weights(t, n, rng);
+        W.insert(W.end(), row.begin(), row.end());
+    }
+    const size_t stride = zigllm::row_bytes(t, n);
+    std::vector<double> want(rows), magnitude(rows);
+    std::vector<float> deq(n);
+    for (int r = 0; r < rows; ++r) {
+        zigllm::ops::iq::dequantize_row_scalar(t, W.data() + r * stride, deq.data(), n);
+        for (int64_t i = 0; i < n; ++i) {
+            want[r] += double(deq[i]) * act_values[i];
+            magnitude[r] += std::fabs(double(deq[i]) * act_values[i]);
+        }
+        const float scalar = zigllm::ops::iq::dot_row_scalar(t, W.data() + r * stride, act.data(), n);
+        BOOST_TEST(std::fabs(scalar - want[r]) <= 1e-6 * magnitude[r], "scalar row " << r << ": " << scalar << " vs " << want[r]);
+    }
+    for_each_target([&] {
+        std::vector<float> got(rows, std::nanf(""));
+        zigllm::ops::iq::dot_rows(t, W.data(), stride, rows, act.data(), n, got.data());
+        for (int r = 0; r < rows; ++r)
+            BOOST_TEST(std::fabs(got[r] - want[r]) <= 1e-6 * magnitude[r], "row " << r << ": " << got[r] << " vs " << want[r]);
+    });
+}

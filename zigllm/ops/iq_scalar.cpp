@@ -7,6 +7,7 @@
 
 #include "zigllm/ops/iq_act.hpp"
 #include "zigllm/ops/iq_blocks.hpp"
+#include "zigllm/ops/iq_decode.hpp"
 #include "zigllm/ops/iq_grids.hpp"
 
 namespace zigllm::ops::iq {
@@ -20,13 +21,6 @@ const uint8_t* grid_bytes(const uint32_t* grid, uint32_t index) {
 }
 float sign_of(uint8_t signs, int j) { return (signs & kmask_iq2xs[j]) ? -1.f : 1.f; }
 int isign_of(uint8_t signs, int j) { return (signs & kmask_iq2xs[j]) ? -1 : 1; }
-
-// IQ1_M keeps its fp16 super-block scale in the top nibbles of the four 16-bit scale words.
-uint16_t iq1m_scale_bits(const BlockIQ1_M& b) {
-    uint16_t sc[4];
-    std::memcpy(sc, b.scales, sizeof sc);
-    return (sc[0] >> 12) | ((sc[1] >> 8) & 0x00f0) | ((sc[2] >> 4) & 0x0f00) | (sc[3] & 0xf000);
-}
 
 // ---------------------------------------------------------------------------------------- to_float
 
@@ -205,25 +199,6 @@ void dequant_iq4_xs(const BlockIQ4_XS* x, float* y, int64_t nb) {
             qs += 16;
         }
     }
-}
-
-// A TQ1_0 byte holds 5 trits as a base-3 fraction: multiplying by 3^n brings trit n to the top.
-int tq1_trit(uint8_t byte, int n) {
-    static constexpr uint8_t kPow3[5] = {1, 3, 9, 27, 81};
-    const uint8_t q = static_cast<uint8_t>(byte * kPow3[n]);
-    return ((static_cast<uint16_t>(q) * 3) >> 8) - 1;
-}
-
-// Calls f(value_index, trit) for the 256 values of a TQ1_0 block in ggml's order.
-template <class F>
-void for_each_tq1_trit(const BlockTQ1_0& b, F&& f) {
-    constexpr int kMain = sizeof(b.qs) - sizeof(b.qs) % 32;  // 32: first 160 values
-    for (int n = 0; n < 5; ++n)
-        for (int m = 0; m < 32; ++m) f(n * 32 + m, tq1_trit(b.qs[m], n));
-    for (int n = 0; n < 5; ++n)
-        for (int m = 0; m < 16; ++m) f(kMain * 5 + n * 16 + m, tq1_trit(b.qs[kMain + m], n));
-    for (int n = 0; n < 4; ++n)
-        for (int j = 0; j < 4; ++j) f(int(sizeof(b.qs)) * 5 + n * 4 + j, tq1_trit(b.qh[j], n));
 }
 
 void dequant_tq1_0(const BlockTQ1_0* x, float* y, int64_t nb) {

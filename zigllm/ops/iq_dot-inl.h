@@ -1,0 +1,235 @@
+// Per-target (Highway) dot products of i-quant / ternary weight rows with Q8_K (IQ4_NL: Q8_0) activation
+// rows. Each super-block is unpacked into signed bytes and small integer scales (iq_decode.hpp; IQ4 and
+// TQ2_0 nibbles/crumbs are unpacked with SIMD table lookups and shifts here), then multiplied with the
+// activation bytes in 16-bit lanes and summed in 32-bit lanes: every integer sum is exact, as in ggml, and
+// the float epilogue per block follows ggml's.
+//
+// Included once per target by iq_dot.cpp (foreach_target); the include guard toggles per target.
+#include <cstddef>
+#include <cstdint>
+
+#include "zigllm/io/ggml_type.hpp"
+#include "zigllm/ops/iq_act.hpp"
+#include "zigllm/ops/iq_blocks.hpp"
+#include "zigllm/ops/iq_decode.hpp"
+#include "zigllm/ops/iq_grids.hpp"
+
+#if defined(ZIGLLM_OPS_IQ_DOT_INL_H_) == defined(HWY_TARGET_TOGGLE)
+#ifdef ZIGLLM_OPS_IQ_DOT_INL_H_
+#undef ZIGLLM_OPS_IQ_DOT_INL_H_
+#else
+#define ZIGLLM_OPS_IQ_DOT_INL_H_
+#endif
+
+#include "hwy/highway.h"
+
+HWY_BEFORE_NAMESPACE();
+namespace zigllm::ops::iq {
+namespace HWY_NAMESPACE {
+namespace hn = hwy::HWY_NAMESPACE;
+
+// At most 16 lanes of int16 so that one vector never straddles two groups of 16 values (one scale each).
+using D16 = hn::CappedTag<int16_t, 16>;
+using D8 = hn::Rebind<int8_t, D16>;
+using D32 = hn::Repartition<int32_t, D16>;
+using DU8 = hn::CappedTag<uint8_t, 16>;
+
+// sum_g ls[g] * sum_{j<16} w[16g+j] * q8[16g+j] over 256 values. |w * ls| <= 62 * 31 and
+// |w * ls| <= 127 * 32 (IQ4_XS) fit int16; the 32-bit lane sums cannot overflow for 256 values.
+HWY_INLINE int32_t ScaledDot256(const int8_t* HWY_RESTRICT w, const int8_t* HWY_RESTRICT q8, const Scales16& ls) {
+    const D16 d16;
+    const D8 d8;
+    const D32 d32;
+    const size_t N = hn::Lanes(d16);
+    auto acc0 = hn::Zero(d32), acc1 = hn::Zero(d32);
+    for (size_t g = 0; g < 16; ++g) {
+        const auto s = hn::Set(d16, ls[g]);
+        for (size_t i = 16 * g; i < 16 * g + 16; i += N) {
+            const auto wv = hn::Mul(hn::PromoteTo(d16, hn::LoadU(d8, w + i)), s);
+            const auto qv = hn::PromoteTo(d16, hn::LoadU(d8, q8 + i));
+            acc0 = hn::ReorderWidenMulAccumulate(d32, wv, qv, acc0, acc1);
+        }
+    }
+    return hn::GetLane(hn::SumOfLanes(d32, hn::Add(acc0, acc1)));
+}
+
+// sum_{j<n} w[j] * q8[j], n a multiple of 16.
+HWY_INLINE int32_t Dot(const int8_t* HWY_RESTRICT w, const int8_t* HWY_RESTRICT q8, size_t n) {
+    const D16 d16;
+    const D8 d8;
+    const D32 d32;
+    const size_t N = hn::Lanes(d16);
+    auto acc0 = hn::Zero(d32), acc1 = hn::Zero(d32);
+    for (size_t i = 0; i < n; i += N) {
+        const auto wv = hn::PromoteTo(d16, hn::LoadU(d8, w + i));
+        const auto qv = hn::PromoteTo(d16, hn::LoadU(d8, q8 + i));
+        acc0 = hn::ReorderWidenMulAccumulate(d32, wv, qv, acc0, acc1);
+    }
+    return hn::GetLane(hn::SumOfLanes(d32, hn::Add(acc0, acc1)));
+}
+
+// 16 bytes of IQ4 nibbles -> 32 kvalues: low nibbles are values 0..15, high nibbles 16..31.
+HWY_INLINE void DecodeIq4Nibbles(const uint8_t* HWY_RESTRICT qs, int8_t* HWY_RESTRICT w) {
+    const DU8 du8;
+    const size_t N = hn::Lanes(du8);
+    if (N < 16) {  // a single-lane target: TableLookupBytes needs a whole 16-byte table
+        for (int j = 0; j < 16; ++j) {
+            w[j] = kvalues_iq4nl[qs[j] & 0xf];
+            w[j + 16] = kvalues_iq4nl[qs[j] >> 4];
+        }
+        return;
+    }
+    const hn::RebindToSigned<DU8> di8;
+    const auto table = hn::LoadU(du8, reinterpret_cast<const uint8_t*>(kvalues_iq4nl));
+    const auto q = hn::LoadU(du8, qs);
+    hn::StoreU(hn::BitCast(di8, hn::TableLookupBytes(table, hn::And(q, hn::Set(du8, 0x0f)))), di8, w);
+    hn::StoreU(hn::BitCast(di8, hn::TableLookupBytes(table, hn::ShiftRight<4>(q))), di8, w + 16);
+}
+
+// TQ2_0: value 128j + 32l + m is bits 2l..2l+1 of byte 32j + m, minus 1.
+template <int kShift>
+HWY_INLINE void DecodeTq2Plane(const uint8_t* HWY_RESTRICT qs, int8_t* HWY_RESTRICT w) {
+    const DU8 du8;
+    const hn::RebindToSigned<DU8> di8;
+    const size_t N = hn::Lanes(du8);
+    for (size_t m = 0; m < 32; m += N) {
+        const auto v = hn::And(hn::ShiftRight<kShift>(hn::LoadU(du8, qs + m)), hn::Set(du8, 3));
+        hn::StoreU(hn::Sub(hn::BitCast(di8, v), hn::Set(di8, 1)), di8, w + m);
+    }
+}
+
+HWY_INLINE void DecodeTq2(const BlockTQ2_0& b, int8_t* HWY_RESTRICT w) {
+    for (int j = 0; j < 2; ++j) {
+        DecodeTq2Plane<0>(b.qs + 32 * j, w + 128 * j + 0);
+        DecodeTq2Plane<2>(b.qs + 32 * j, w + 128 * j + 32);
+        DecodeTq2Plane<4>(b.qs + 32 * j, w + 128 * j + 64);
+        DecodeTq2Plane<6>(b.qs + 32 * j, w + 128 * j + 96);
+    }
+}
+
+// The IQ2/IQ3 grid types: sumf += d * sum(ls * dot); result = factor * sumf (ggml's epilogue).
+template <class Block>
+HWY_INLINE float GridDot(const Block* HWY_RESTRICT x, const BlockQ8K* HWY_RESTRICT y, int64_t nb, float factor) {
+    alignas(64) int8_t w[kQK_K];
+    Scales16 ls;
+    float sumf = 0.f;
+    for (int64_t i = 0; i < nb; ++i) {
+        decode(x[i], w, ls);
+        const float d = fp16_to_f32(x[i].d) * y[i].d;
+        sumf += d * ScaledDot256(w, y[i].qs, ls);
+    }
+    return factor * sumf;
+}
+
+HWY_INLINE float DotBlocks(const BlockIQ2_XXS* x, const BlockQ8K* y, int64_t nb) { return GridDot(x, y, nb, 0.125f); }
+HWY_INLINE float DotBlocks(const BlockIQ2_XS* x, const BlockQ8K* y, int64_t nb) { return GridDot(x, y, nb, 0.125f); }
+HWY_INLINE float DotBlocks(const BlockIQ2_S* x, const BlockQ8K* y, int64_t nb) { return GridDot(x, y, nb, 0.125f); }
+HWY_INLINE float DotBlocks(const BlockIQ3_XXS* x, const BlockQ8K* y, int64_t nb) { return GridDot(x, y, nb, 0.25f); }
+HWY_INLINE float DotBlocks(const BlockIQ3_S* x, const BlockQ8K* y, int64_t nb) { return GridDot(x, y, nb, 1.0f); }
+
+HWY_INLINE float DotBlocks(const BlockIQ1_S* HWY_RESTRICT x, const BlockQ8K* HWY_RESTRICT y, int64_t nb) {
+    alignas(64) int8_t w[kQK_K];
+    Scales16 ls;
+    float sumf = 0.f;
+    for (int64_t i = 0; i < nb; ++i) {
+        decode(x[i], w, ls);
+        const int32_t sumi = ScaledDot256(w, y[i].qs, ls);
+        int32_t sumi1 = 0;  // the +-delta per 32 times the activation sums (bsums per 16)
+        for (int ib = 0; ib < 8; ++ib) {
+            const int32_t delta = (x[i].qh[ib] & 0x8000) ? -1 : 1;
+            sumi1 += ls[2 * ib] * delta * (y[i].bsums[2 * ib] + y[i].bsums[2 * ib + 1]);
+        }
+        sumf += fp16_to_f32(x[i].d) * y[i].d * (sumi + kIq1sDelta * sumi1);
+    }
+    return sumf;
+}
+
+HWY_INLINE float DotBlocks(const BlockIQ1_M* HWY_RESTRICT x, const BlockQ8K* HWY_RESTRICT y, int64_t nb) {
+    alignas(64) int8_t w[kQK_K];
+    alignas(64) int8_t delta[kQK_K];
+    Scales16 ls;
+    float sumf = 0.f;
+    for (int64_t i = 0; i < nb; ++i) {
+        decode(x[i], w, delta, ls);
+        const int32_t sumi1 = ScaledDot256(w, y[i].qs, ls);
+        const int32_t sumi2 = ScaledDot256(delta, y[i].qs, ls);
+        sumf += fp16_to_f32(iq1m_scale_bits(x[i])) * y[i].d * (sumi1 + kIq1sDelta * sumi2);
+    }
+    return sumf;
+}
+
+HWY_INLINE float DotBlocks(const BlockIQ4_XS* HWY_RESTRICT x, const BlockQ8K* HWY_RESTRICT y, int64_t nb) {
+    alignas(64) int8_t w[kQK_K];
+    Scales16 ls;
+    float sumf = 0.f;
+    for (int64_t i = 0; i < nb; ++i) {
+        for (int ib = 0; ib < 8; ++ib) DecodeIq4Nibbles(x[i].qs + 16 * ib, w + 32 * ib);
+        iq4_xs_scales(x[i], ls);
+        sumf += fp16_to_f32(x[i].d) * y[i].d * ScaledDot256(w, y[i].qs, ls);
+    }
+    return sumf;
+}
+
+HWY_INLINE float DotBlocks(const BlockIQ4_NL* HWY_RESTRICT x, const BlockQ8_0* HWY_RESTRICT y, int64_t nb) {
+    alignas(64) int8_t w[kQK4_NL];
+    float sumf = 0.f;
+    for (int64_t i = 0; i < nb; ++i) {
+        DecodeIq4Nibbles(x[i].qs, w);
+        const float d = fp16_to_f32(y[i].d) * fp16_to_f32(x[i].d);
+        sumf += d * Dot(w, y[i].qs, kQK4_NL);
+    }
+    return sumf;
+}
+
+// TQ1_0 / TQ2_0: one integer sum per block times d_w * d_act.
+template <class Block, class Decode>
+HWY_INLINE float TernaryDot(const Block* HWY_RESTRICT x, const BlockQ8K* HWY_RESTRICT y, int64_t nb, Decode decode_block) {
+    alignas(64) int8_t w[kQK_K];
+    float sumf = 0.f;
+    for (int64_t i = 0; i < nb; ++i) {
+        decode_block(x[i], w);
+        sumf += static_cast<float>(Dot(w, y[i].qs, kQK_K)) * (fp16_to_f32(x[i].d) * y[i].d);
+    }
+    return sumf;
+}
+
+HWY_INLINE float DotBlocks(const BlockTQ1_0* x, const BlockQ8K* y, int64_t nb) {
+    return TernaryDot(x, y, nb, [](const BlockTQ1_0& b, int8_t* w) { decode(b, w); });
+}
+HWY_INLINE float DotBlocks(const BlockTQ2_0* x, const BlockQ8K* y, int64_t nb) {
+    return TernaryDot(x, y, nb, [](const BlockTQ2_0& b, int8_t* w) { DecodeTq2(b, w); });
+}
+
+template <class Block, class Act>
+HWY_INLINE void RowsOf(const uint8_t* W, size_t stride, int64_t rows, const void* act, int64_t n, float* out) {
+    const int64_t nb = n / (sizeof(Act) == sizeof(BlockQ8_0) ? kQK4_NL : kQK_K);
+    const auto* a = static_cast<const Act*>(act);
+    for (int64_t r = 0; r < rows; ++r) out[r] = DotBlocks(reinterpret_cast<const Block*>(W + r * stride), a, nb);
+}
+
+// out[r] = dot(row r of W, act) for r < rows; rows are `stride` bytes apart. One dispatch per call.
+inline void IqDotRows(GgmlType t, const uint8_t* W, size_t stride, int64_t rows, const void* act, int64_t n,
+                      float* out) {
+    switch (t) {
+        case GgmlType::IQ1_S: return RowsOf<BlockIQ1_S, BlockQ8K>(W, stride, rows, act, n, out);
+        case GgmlType::IQ1_M: return RowsOf<BlockIQ1_M, BlockQ8K>(W, stride, rows, act, n, out);
+        case GgmlType::IQ2_XXS: return RowsOf<BlockIQ2_XXS, BlockQ8K>(W, stride, rows, act, n, out);
+        case GgmlType::IQ2_XS: return RowsOf<BlockIQ2_XS, BlockQ8K>(W, stride, rows, act, n, out);
+        case GgmlType::IQ2_S: return RowsOf<BlockIQ2_S, BlockQ8K>(W, stride, rows, act, n, out);
+        case GgmlType::IQ3_XXS: return RowsOf<BlockIQ3_XXS, BlockQ8K>(W, stride, rows, act, n, out);
+        case GgmlType::IQ3_S: return RowsOf<BlockIQ3_S, BlockQ8K>(W, stride, rows, act, n, out);
+        case GgmlType::IQ4_NL: return RowsOf<BlockIQ4_NL, BlockQ8_0>(W, stride, rows, act, n, out);
+        case GgmlType::IQ4_XS: return RowsOf<BlockIQ4_XS, BlockQ8K>(W, stride, rows, act, n, out);
+        case GgmlType::TQ1_0: return RowsOf<BlockTQ1_0, BlockQ8K>(W, stride, rows, act, n, out);
+        case GgmlType::TQ2_0: return RowsOf<BlockTQ2_0, BlockQ8K>(W, stride, rows, act, n, out);
+        default: return;
+    }
+}
+
+inline const char* IqTargetName() { return hwy::TargetName(HWY_TARGET); }
+
+}  // namespace HWY_NAMESPACE
+}  // namespace zigllm::ops::iq
+HWY_AFTER_NAMESPACE();
+
+#endif  // include guard
