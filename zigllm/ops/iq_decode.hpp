@@ -124,7 +124,7 @@ inline void decode(const BlockIQ1_M& b, int8_t* w, int8_t* delta, Scales16& ls) 
             const uint32_t idx = qs[l] | ((static_cast<uint32_t>(qh[l / 2]) << (8 - 4 * (l % 2))) & 0x700);
             detail::put8(w + 32 * ib + 8 * l, iq1s_grid[idx]);
             const bool negative = qh[l / 2] & (l % 2 ? 0x80 : 0x08);
-            std::memset(delta + 32 * ib + 8 * l, negative ? -1 : 1, 8);
+            detail::put8(delta + 32 * ib + 8 * l, negative ? ~0ull : 0x0101010101010101ull);  // -1 or +1 bytes
         }
         ls[2 * ib] = static_cast<int16_t>(2 * ((sc[ib / 2] >> (6 * (ib % 2) + 0)) & 0x7) + 1);
         ls[2 * ib + 1] = static_cast<int16_t>(2 * ((sc[ib / 2] >> (6 * (ib % 2) + 3)) & 0x7) + 1);
@@ -162,8 +162,18 @@ void for_each_tq1_trit(const BlockTQ1_0& b, F&& f) {
         for (int j = 0; j < 4; ++j) f(int(sizeof(b.qs)) * 5 + n * 4 + j, tq1_trit(b.qh[j], n));
 }
 
+// Plain loops (no callback) so that the SIMD targets can vectorize them where this is inlined.
 inline void decode(const BlockTQ1_0& b, int8_t* w) {
-    for_each_tq1_trit(b, [&](int k, int t) { w[k] = static_cast<int8_t>(t); });
+    static constexpr uint8_t kPow3[5] = {1, 3, 9, 27, 81};
+    const auto trit = [](unsigned byte, unsigned pow3) {
+        return static_cast<int8_t>(((static_cast<uint8_t>(byte * pow3) * 3u) >> 8) - 1);
+    };
+    for (int n = 0; n < 5; ++n)
+        for (int m = 0; m < 32; ++m) w[n * 32 + m] = trit(b.qs[m], kPow3[n]);
+    for (int n = 0; n < 5; ++n)
+        for (int m = 0; m < 16; ++m) w[160 + n * 16 + m] = trit(b.qs[32 + m], kPow3[n]);
+    for (int n = 0; n < 4; ++n)
+        for (int j = 0; j < 4; ++j) w[240 + n * 4 + j] = trit(b.qh[j], kPow3[n]);
 }
 
 }  // namespace zigllm::ops::iq
