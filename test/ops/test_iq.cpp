@@ -49,6 +49,7 @@ struct RefCase {
     std::vector<char> quantized, act_q;
     std::vector<float> dequant;
     float ggml_dot;
+    double exact;  // sum of dequant(w) * dequant(act_q) in double: what the kernels approximate
 };
 
 RefCase load_case(const std::string& set, const std::string& name) {
@@ -59,7 +60,9 @@ RefCase load_case(const std::string& set, const std::string& name) {
     c.act_q = read_bytes(dir / "act_q.bin");
     c.dequant = read_f32(dir / "dequant.f32");
     c.n = static_cast<int64_t>(c.dequant.size());
-    c.ggml_dot = std::stof(dot_value(read_text(dir / "dot.txt"), "ggml_vec_dot"));
+    const std::string dot_txt = read_text(dir / "dot.txt");
+    c.ggml_dot = std::stof(dot_value(dot_txt, "ggml_vec_dot"));
+    c.exact = std::stod(dot_value(dot_txt, "exact_dot_dequant_act_q"));
     BOOST_TEST_REQUIRE(c.quantized.size() == zigllm::row_bytes(c.type, c.n));
     return c;
 }
@@ -105,14 +108,14 @@ BOOST_DATA_TEST_CASE(scalar_dot_matches_ggml, bdata::make(kSets) * bdata::make(k
     BOOST_TEST(rel <= 5e-6, "dot " << got << " vs ggml " << c.ggml_dot << " rel " << rel);
 }
 
-// The dispatched kernels on every target against ggml's dot and against the scalar reference.
+// The dispatched kernels on every target against ggml's dot and against the exact value (float
+// summation order differs from ggml's; on 65,536 values that alone moves the result by ~1e-6).
 BOOST_DATA_TEST_CASE(simd_dot_matches_ggml_on_every_target, bdata::make(kSets) * bdata::make(kTypes), set, name) {
     const RefCase c = load_case(set, name);
-    const float scalar = zigllm::ops::iq::dot_row_scalar(c.type, c.quantized.data(), c.act_q.data(), c.n);
     for_each_target([&] {
         const float got = zigllm::ops::iq::dot_row(c.type, c.quantized.data(), c.act_q.data(), c.n);
         BOOST_TEST(rel_diff(got, c.ggml_dot) <= 5e-6, "dot " << got << " vs ggml " << c.ggml_dot);
-        BOOST_TEST(rel_diff(got, scalar) <= 2e-6, "dot " << got << " vs scalar " << scalar);
+        BOOST_TEST(rel_diff(got, c.exact) <= 3e-6, "dot " << got << " vs exact " << c.exact);
     });
 }
 

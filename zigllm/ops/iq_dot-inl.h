@@ -34,6 +34,61 @@ using D8 = hn::Rebind<int8_t, D16>;
 using D32 = hn::Repartition<int32_t, D16>;
 using DU8 = hn::CappedTag<uint8_t, 16>;
 
+#if HWY_ARCH_X86 && HWY_TARGET <= HWY_AVX2
+// x86 with AVX2 and up (Highway 1.0.3 has no u8 x i8 pairwise multiply): byte products through maddubs,
+// the sign of w moved onto the activation (|w| unsigned, q8 * sign(w) signed); a pair sum stays within
+// int16 because |w|, |q8| <= 127 (ggml's Q8_0 / Q8_K never hold -128).
+HWY_INLINE __m256i SignedBytePairs(__m256i w, __m256i q) {
+    return _mm256_maddubs_epi16(_mm256_sign_epi8(w, w), _mm256_sign_epi8(q, w));
+}
+
+HWY_INLINE int32_t HorizontalSum(__m256i v) {
+    __m128i s = _mm_add_epi32(_mm256_castsi256_si128(v), _mm256_extracti128_si256(v, 1));
+    s = _mm_add_epi32(s, _mm_shuffle_epi32(s, 0x4e));
+    s = _mm_add_epi32(s, _mm_shuffle_epi32(s, 0xb1));
+    return _mm_cvtsi128_si32(s);
+}
+
+HWY_INLINE float HorizontalSum(__m256 v) {
+    __m128 s = _mm_add_ps(_mm256_castps256_ps128(v), _mm256_extractf128_ps(v, 1));
+    s = _mm_add_ps(s, _mm_movehl_ps(s, s));
+    s = _mm_add_ss(s, _mm_movehdup_ps(s));
+    return _mm_cvtss_f32(s);
+}
+
+HWY_INLINE int32_t ScaledDot256(const int8_t* HWY_RESTRICT w, const int8_t* HWY_RESTRICT q8, const Scales16& ls) {
+    __m256i acc = _mm256_setzero_si256();
+    for (int k = 0; k < 8; ++k) {
+        const __m256i wv = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(w + 32 * k));
+        const __m256i qv = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(q8 + 32 * k));
+        // int16 pair lanes 0..7 hold values 0..15 of the 32, lanes 8..15 values 16..31.
+        const __m256i sc = _mm256_set_m128i(_mm_set1_epi16(ls[2 * k + 1]), _mm_set1_epi16(ls[2 * k]));
+        acc = _mm256_add_epi32(acc, _mm256_madd_epi16(SignedBytePairs(wv, qv), sc));
+    }
+    return HorizontalSum(acc);
+}
+
+HWY_INLINE int32_t Dot(const int8_t* HWY_RESTRICT w, const int8_t* HWY_RESTRICT q8, size_t n) {
+    const __m256i ones = _mm256_set1_epi16(1);
+    __m256i acc = _mm256_setzero_si256();
+    for (size_t i = 0; i < n; i += 32) {
+        const __m256i wv = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(w + i));
+        const __m256i qv = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(q8 + i));
+        acc = _mm256_add_epi32(acc, _mm256_madd_epi16(SignedBytePairs(wv, qv), ones));
+    }
+    return HorizontalSum(acc);
+}
+
+// 16 bytes of IQ4 nibbles -> the 32 kvalues in one register (low nibbles first).
+HWY_INLINE __m256i Iq4Values(const uint8_t* qs, __m128i table) {
+    const __m128i m4 = _mm_set1_epi8(0x0f);
+    const __m128i q = _mm_loadu_si128(reinterpret_cast<const __m128i*>(qs));
+    const __m128i lo = _mm_shuffle_epi8(table, _mm_and_si128(q, m4));
+    const __m128i hi = _mm_shuffle_epi8(table, _mm_and_si128(_mm_srli_epi16(q, 4), m4));
+    return _mm256_set_m128i(hi, lo);
+}
+
+#else
 // sum_g ls[g] * sum_{j<16} w[16g+j] * q8[16g+j] over 256 values. |w * ls| <= 62 * 31 and
 // |w * ls| <= 127 * 32 (IQ4_XS) fit int16; the 32-bit lane sums cannot overflow for 256 values.
 HWY_INLINE int32_t ScaledDot256(const int8_t* HWY_RESTRICT w, const int8_t* HWY_RESTRICT q8, const Scales16& ls) {
@@ -67,6 +122,8 @@ HWY_INLINE int32_t Dot(const int8_t* HWY_RESTRICT w, const int8_t* HWY_RESTRICT 
     }
     return hn::GetLane(hn::SumOfLanes(d32, hn::Add(acc0, acc1)));
 }
+
+#endif  // x86 AVX2+
 
 // 16 bytes of IQ4 nibbles -> 32 kvalues: low nibbles are values 0..15, high nibbles 16..31.
 HWY_INLINE void DecodeIq4Nibbles(const uint8_t* HWY_RESTRICT qs, int8_t* HWY_RESTRICT w) {
@@ -158,6 +215,68 @@ HWY_INLINE float DotBlocks(const BlockIQ1_M* HWY_RESTRICT x, const BlockQ8K* HWY
     return sumf;
 }
 
+#if HWY_ARCH_X86 && HWY_TARGET <= HWY_AVX2
+// Block sums go to float lanes (one FMA per block) and are reduced once per row.
+HWY_INLINE float DotBlocks(const BlockIQ4_XS* HWY_RESTRICT x, const BlockQ8K* HWY_RESTRICT y, int64_t nb) {
+    const __m128i table = _mm_loadu_si128(reinterpret_cast<const __m128i*>(kvalues_iq4nl));
+    Scales16 ls;
+    __m256 acc = _mm256_setzero_ps();
+    for (int64_t i = 0; i < nb; ++i) {
+        iq4_xs_scales(x[i], ls);
+        __m256i sumi = _mm256_setzero_si256();
+        for (int ib = 0; ib < 8; ++ib) {
+            const __m256i w = Iq4Values(x[i].qs + 16 * ib, table);
+            const __m256i q = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(y[i].qs + 32 * ib));
+            sumi = _mm256_add_epi32(sumi, _mm256_madd_epi16(SignedBytePairs(w, q), _mm256_set1_epi16(ls[2 * ib])));
+        }
+        const float d = _cvtsh_ss(x[i].d) * y[i].d;
+        acc = _mm256_fmadd_ps(_mm256_set1_ps(d), _mm256_cvtepi32_ps(sumi), acc);
+    }
+    return HorizontalSum(acc);
+}
+
+HWY_INLINE __m256 Iq4NlBlock(const BlockIQ4_NL& x, const BlockQ8_0& y, __m128i table, __m256 acc) {
+    const __m256i w = Iq4Values(x.qs, table);
+    const __m256i q = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(y.qs));
+    const __m256i sumi = _mm256_madd_epi16(SignedBytePairs(w, q), _mm256_set1_epi16(1));
+    const float d = _cvtsh_ss(y.d) * _cvtsh_ss(x.d);
+    return _mm256_fmadd_ps(_mm256_set1_ps(d), _mm256_cvtepi32_ps(sumi), acc);
+}
+
+HWY_INLINE float DotBlocks(const BlockIQ4_NL* HWY_RESTRICT x, const BlockQ8_0* HWY_RESTRICT y, int64_t nb) {
+    const __m128i table = _mm_loadu_si128(reinterpret_cast<const __m128i*>(kvalues_iq4nl));
+    __m256 acc0 = _mm256_setzero_ps(), acc1 = _mm256_setzero_ps();  // two chains hide the FMA latency
+    int64_t i = 0;
+    for (; i + 1 < nb; i += 2) {
+        acc0 = Iq4NlBlock(x[i], y[i], table, acc0);
+        acc1 = Iq4NlBlock(x[i + 1], y[i + 1], table, acc1);
+    }
+    if (i < nb) acc0 = Iq4NlBlock(x[i], y[i], table, acc0);
+    return HorizontalSum(_mm256_add_ps(acc0, acc1));
+}
+
+// TQ2_0 straight from the packed bytes: 32 values per shift of one 32-byte load, no unpacking buffer.
+HWY_INLINE float DotBlocks(const BlockTQ2_0* HWY_RESTRICT x, const BlockQ8K* HWY_RESTRICT y, int64_t nb) {
+    const __m256i m3 = _mm256_set1_epi8(3), one8 = _mm256_set1_epi8(1), ones = _mm256_set1_epi16(1);
+    __m256 acc = _mm256_setzero_ps();
+    for (int64_t i = 0; i < nb; ++i) {
+        __m256i sumi = _mm256_setzero_si256();
+        for (int j = 0; j < 2; ++j) {
+            const __m256i v = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(x[i].qs + 32 * j));
+            const __m256i crumbs[4] = {v, _mm256_srli_epi16(v, 2), _mm256_srli_epi16(v, 4), _mm256_srli_epi16(v, 6)};
+            for (int l = 0; l < 4; ++l) {
+                const __m256i w = _mm256_sub_epi8(_mm256_and_si256(crumbs[l], m3), one8);
+                const __m256i q = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(y[i].qs + 128 * j + 32 * l));
+                sumi = _mm256_add_epi32(sumi, _mm256_madd_epi16(SignedBytePairs(w, q), ones));
+            }
+        }
+        const float d = y[i].d * _cvtsh_ss(x[i].d);
+        acc = _mm256_fmadd_ps(_mm256_set1_ps(d), _mm256_cvtepi32_ps(sumi), acc);
+    }
+    return HorizontalSum(acc);
+}
+
+#else
 HWY_INLINE float DotBlocks(const BlockIQ4_XS* HWY_RESTRICT x, const BlockQ8K* HWY_RESTRICT y, int64_t nb) {
     alignas(64) int8_t w[kQK_K];
     Scales16 ls;
@@ -181,6 +300,8 @@ HWY_INLINE float DotBlocks(const BlockIQ4_NL* HWY_RESTRICT x, const BlockQ8_0* H
     return sumf;
 }
 
+#endif  // x86 AVX2+
+
 // TQ1_0 / TQ2_0: one integer sum per block times d_w * d_act.
 template <class Block, class Decode>
 HWY_INLINE float TernaryDot(const Block* HWY_RESTRICT x, const BlockQ8K* HWY_RESTRICT y, int64_t nb, Decode decode_block) {
@@ -196,9 +317,11 @@ HWY_INLINE float TernaryDot(const Block* HWY_RESTRICT x, const BlockQ8K* HWY_RES
 HWY_INLINE float DotBlocks(const BlockTQ1_0* x, const BlockQ8K* y, int64_t nb) {
     return TernaryDot(x, y, nb, [](const BlockTQ1_0& b, int8_t* w) { decode(b, w); });
 }
+#if !(HWY_ARCH_X86 && HWY_TARGET <= HWY_AVX2)
 HWY_INLINE float DotBlocks(const BlockTQ2_0* x, const BlockQ8K* y, int64_t nb) {
     return TernaryDot(x, y, nb, [](const BlockTQ2_0& b, int8_t* w) { DecodeTq2(b, w); });
 }
+#endif
 
 template <class Block, class Act>
 HWY_INLINE void RowsOf(const uint8_t* W, size_t stride, int64_t rows, const void* act, int64_t n, float* out) {
