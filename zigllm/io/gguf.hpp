@@ -8,6 +8,7 @@
 #include <array>
 #include <cstdint>
 #include <cstring>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <span>
@@ -175,13 +176,20 @@ public:
     // ne in ggml order (ne[0] innermost); data must hold row_bytes(type, ne[0]) * rows bytes and
     // stays owned by the caller until write() returns.
     void add_tensor(std::string name, GgmlType type, std::vector<int64_t> ne, const void* data);
+    // Streamed tensor (for files larger than memory): write() asks `fill` for consecutive row ranges
+    // of at most ~32 MiB of data each, dst holding n_rows * row_bytes(type, ne[0]) bytes.
+    using RowFill = std::function<void(int64_t first_row, int64_t n_rows, uint8_t* dst)>;
+    void add_tensor(std::string name, GgmlType type, std::vector<int64_t> ne, RowFill fill);
 
     void write(const std::string& path) const;
     std::vector<uint8_t> to_bytes() const;
 
 private:
     struct KV { std::string key; GgufType type; std::vector<uint8_t> payload; };
-    struct Tensor { std::string name; GgmlType type; std::vector<int64_t> ne; const void* data; uint64_t nbytes; };
+    struct Tensor { std::string name; GgmlType type; std::vector<int64_t> ne; const void* data; uint64_t nbytes;
+                    RowFill fill = {}; };
+    // Calls sink(bytes, n) with a tensor's data, in pieces when it is streamed.
+    void emit_tensor(const Tensor& t, const std::function<void(const uint8_t*, size_t)>& sink) const;
     void put(std::string key, GgufType type, std::vector<uint8_t> payload);
     std::vector<uint8_t> header_bytes() const;  // everything before the first tensor's data
     uint32_t alignment_;

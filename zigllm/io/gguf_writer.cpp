@@ -1,4 +1,5 @@
 // GGUF writer (version 3): metadata in insertion order, tensor infos, aligned data section.
+#include <algorithm>
 #include <cerrno>
 #include <cstdio>
 #include <cstring>
@@ -117,6 +118,25 @@ void GgufWriter::add_tensor(std::string name, GgmlType type, std::vector<int64_t
     tensors_.push_back({std::move(name), type, std::move(ne), data, nbytes});
 }
 
+void GgufWriter::add_tensor(std::string name, GgmlType type, std::vector<int64_t> ne, RowFill fill) {
+    add_tensor(std::move(name), type, std::move(ne), static_cast<const void*>(nullptr));
+    tensors_.back().fill = std::move(fill);
+}
+
+void GgufWriter::emit_tensor(const Tensor& t, const std::function<void(const uint8_t*, size_t)>& sink) const {
+    if (!t.fill) return sink(static_cast<const uint8_t*>(t.data), t.nbytes);
+    const uint64_t row = row_bytes(t.type, t.ne[0]);
+    if (row == 0) return;
+    const int64_t rows = static_cast<int64_t>(t.nbytes / row);
+    const int64_t chunk = std::max<int64_t>(1, static_cast<int64_t>((uint64_t{32} << 20) / row));
+    std::vector<uint8_t> buf(static_cast<size_t>(std::min(rows, chunk) * row));
+    for (int64_t r = 0; r < rows; r += chunk) {
+        const int64_t n = std::min(chunk, rows - r);
+        t.fill(r, n, buf.data());
+        sink(buf.data(), static_cast<size_t>(n * row));
+    }
+}
+
 std::vector<uint8_t> GgufWriter::header_bytes() const {
     std::vector<uint8_t> out;
     out.insert(out.end(), {'G', 'G', 'U', 'F'});
@@ -144,8 +164,7 @@ std::vector<uint8_t> GgufWriter::header_bytes() const {
 std::vector<uint8_t> GgufWriter::to_bytes() const {
     std::vector<uint8_t> out = header_bytes();
     for (const auto& t : tensors_) {
-        const auto* b = static_cast<const uint8_t*>(t.data);
-        out.insert(out.end(), b, b + t.nbytes);
+        emit_tensor(t, [&](const uint8_t* b, size_t n) { out.insert(out.end(), b, b + n); });
         out.resize(align_up(out.size(), alignment_), 0);
     }
     return out;
@@ -163,7 +182,7 @@ void GgufWriter::write(const std::string& path) const {
     static const uint8_t zeros[256] = {};
     uint64_t pos = head.size();
     for (const auto& t : tensors_) {
-        put_bytes(t.data, t.nbytes);
+        emit_tensor(t, put_bytes);
         pos += t.nbytes;
         uint64_t pad = align_up(pos, alignment_) - pos;
         while (pad) {
