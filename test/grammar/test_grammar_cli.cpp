@@ -54,11 +54,12 @@ Result run(const std::vector<std::string>& args) {
     return r;
 }
 
+// The refusal line: the last non-empty line of stderr.
 std::string last_line(const std::string& s) {
-    std::string t = s;
-    while (!t.empty() && t.back() == '\n') t.pop_back();
-    size_t nl = t.rfind('\n');
-    return nl == std::string::npos ? t : t.substr(nl + 1);
+    const size_t stop = s.find_last_not_of('\n');
+    if (stop == std::string::npos) return {};
+    const size_t start = s.rfind('\n', stop);
+    return s.substr(start == std::string::npos ? 0 : start + 1, stop + 1 - (start == std::string::npos ? 0 : start + 1));
 }
 
 std::string ids_csv(const boost::json::array& a) {
