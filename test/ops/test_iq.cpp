@@ -13,9 +13,7 @@
 #include "hwy/targets.h"
 #include "zigllm/ops/iq_act.hpp"
 #include "zigllm/ops/iq_blocks.hpp"
-#include "zigllm/ops/iq_dot.hpp"
-#include "zigllm/ops/iq_quantize.hpp"
-#include "zigllm/ops/iq_scalar.hpp"
+#include "zigllm/ops/iq_ops.hpp"
 #include "zigllm_test.hpp"
 
 namespace bdata = boost::unit_test::data;
@@ -131,12 +129,23 @@ BOOST_DATA_TEST_CASE(quantize_bytes_match_ggml, bdata::make(kSets) * bdata::make
     const auto type = *zigllm::ggml_type_from_name(name);
     const auto n = static_cast<int64_t>(input.size());
     std::vector<char> got(zigllm::row_bytes(type, n));
-    if (type == GgmlType::IQ4_NL) zigllm::ops::iq::quantize_row_iq4_nl(input.data(), got.data(), n);
-    else zigllm::ops::iq::quantize_row_iq4_xs(input.data(), got.data(), n);
+    BOOST_TEST_REQUIRE(zigllm::ops::iq::can_quantize(type));
+    zigllm::ops::iq::quantize_row(type, input.data(), got.data(), n);
     BOOST_TEST_REQUIRE(got.size() == expected.size());
     size_t diff = 0;
     for (size_t i = 0; i < got.size(); ++i) diff += got[i] != expected[i];
     BOOST_TEST(diff == 0u, diff << " of " << got.size() << " bytes differ");
+
+    // The criterion as well: round-trip RMSE no worse than 1.02x ggml's.
+    std::vector<float> back(n);
+    zigllm::ops::iq::dequantize_row(type, got.data(), back.data(), n);
+    double err = 0, norm = 0;
+    for (int64_t i = 0; i < n; ++i) {
+        err += (double(back[i]) - input[i]) * (double(back[i]) - input[i]);
+        norm += double(input[i]) * input[i];
+    }
+    const double ref_rmse = std::stod(dot_value(read_text(dir / "dot.txt"), "dequant_rel_rmse"));
+    BOOST_TEST(std::sqrt(err / norm) <= 1.02 * ref_rmse);
 }
 
 BOOST_AUTO_TEST_SUITE_END()
@@ -239,4 +248,32 @@ BOOST_DATA_TEST_CASE(random_rows_match_float64_on_every_target, bdata::make(kTyp
         for (int r = 0; r < rows; ++r)
             BOOST_TEST(std::fabs(got[r] - want[r]) <= 1e-6 * magnitude[r], "row " << r << ": " << got[r] << " vs " << want[r]);
     });
+}
+
+// Degenerate rows: zeros, a constant, one huge outlier, tiny values: finite output, round trip sane.
+BOOST_DATA_TEST_CASE(quantize_degenerate_rows, bdata::make({"IQ4_NL", "IQ4_XS"}), name) {
+    const GgmlType t = *zigllm::ggml_type_from_name(name);
+    constexpr int64_t n = 512;
+    std::vector<std::vector<float>> rows(4, std::vector<float>(n, 0.f));
+    std::fill(rows[1].begin(), rows[1].end(), 0.75f);
+    for (int64_t i = 0; i < n; ++i) rows[2][i] = (i == 7) ? 3e4f : std::sin(float(i));
+    for (int64_t i = 0; i < n; ++i) rows[3][i] = 1e-20f * std::cos(float(i));
+    for (size_t k = 0; k < rows.size(); ++k) {
+        BOOST_TEST_CONTEXT("row kind " << k) {
+            std::vector<uint8_t> q(zigllm::row_bytes(t, n));
+            zigllm::ops::iq::quantize_row(t, rows[k].data(), q.data(), n);
+            std::vector<float> back(n);
+            zigllm::ops::iq::dequantize_row(t, q.data(), back.data(), n);
+            double err = 0, norm = 0;
+            bool finite = true;
+            for (int64_t i = 0; i < n; ++i) {
+                finite = finite && std::isfinite(back[i]);
+                err += (double(back[i]) - rows[k][i]) * (double(back[i]) - rows[k][i]);
+                norm += double(rows[k][i]) * rows[k][i];
+            }
+            BOOST_TEST(finite);
+            if (k == 0) BOOST_TEST(err == 0.0);
+            if (k == 1 || k == 2) BOOST_TEST(std::sqrt(err / norm) <= 0.2);
+        }
+    }
 }
