@@ -28,6 +28,13 @@ constexpr std::array<uint64_t, 256> make_sign_masks() {
     return m;
 }
 inline constexpr std::array<uint64_t, 256> kSignMask = make_sign_masks();
+// +1 (0x01) or -1 (0xff) per byte: a multiplier for byte-sign instructions.
+constexpr std::array<uint64_t, 256> make_sign_multipliers() {
+    std::array<uint64_t, 256> m = make_sign_masks();
+    for (auto& v : m) v |= 0x0101010101010101ull;
+    return m;
+}
+inline constexpr std::array<uint64_t, 256> kSignMultiplier = make_sign_multipliers();
 
 // Bytes of `grid` (each in 1..127) negated where the sign byte has a bit set.
 inline uint64_t apply_signs(uint64_t grid, uint8_t signs) {
@@ -42,92 +49,117 @@ inline void both_halves(Scales16& ls, int ib32, int16_t v) { ls[2 * ib32] = ls[2
 
 }  // namespace detail
 
-inline void decode(const BlockIQ2_XXS& b, int8_t* w, Scales16& ls) {
-    for (int ib32 = 0; ib32 < 8; ++ib32) {
-        uint32_t aux32[2];
-        std::memcpy(aux32, b.qs + 4 * ib32, sizeof aux32);
-        const auto* aux8 = reinterpret_cast<const uint8_t*>(aux32);
-        for (int l = 0; l < 4; ++l)
-            detail::put8(w + 32 * ib32 + 8 * l,
-                         detail::apply_signs(iq2xxs_grid[aux8[l]], ksigns_iq2xs[(aux32[1] >> 7 * l) & 127]));
-        detail::both_halves(ls, ib32, static_cast<int16_t>(2 * (aux32[1] >> 28) + 1));
+// One group of 32 values of an IQ2 / IQ3 block: 4 x 8 unsigned grid bytes and their 4 sign bytes (bit j
+// set: value j of the 8 is negative); group() also stores the group's two scales (per 16) into ls.
+struct Group32 {
+    uint64_t grid[4];
+    uint8_t signs[4];
+};
+
+inline void group(const BlockIQ2_XXS& b, int ib32, Group32& g, Scales16& ls) {
+    uint32_t aux32[2];
+    std::memcpy(aux32, b.qs + 4 * ib32, sizeof aux32);
+    const auto* aux8 = reinterpret_cast<const uint8_t*>(aux32);
+    for (int l = 0; l < 4; ++l) {
+        g.grid[l] = iq2xxs_grid[aux8[l]];
+        g.signs[l] = ksigns_iq2xs[(aux32[1] >> 7 * l) & 127];
     }
+    detail::both_halves(ls, ib32, static_cast<int16_t>(2 * (aux32[1] >> 28) + 1));
 }
 
-inline void decode(const BlockIQ2_XS& b, int8_t* w, Scales16& ls) {
-    for (int k = 0; k < 32; ++k)
-        detail::put8(w + 8 * k, detail::apply_signs(iq2xs_grid[b.qs[k] & 511], ksigns_iq2xs[b.qs[k] >> 9]));
-    for (int ib32 = 0; ib32 < 8; ++ib32) {
-        ls[2 * ib32] = static_cast<int16_t>(2 * (b.scales[ib32] & 0xf) + 1);
-        ls[2 * ib32 + 1] = static_cast<int16_t>(2 * (b.scales[ib32] >> 4) + 1);
+inline void group(const BlockIQ2_XS& b, int ib32, Group32& g, Scales16& ls) {
+    for (int l = 0; l < 4; ++l) {
+        const uint16_t q = b.qs[4 * ib32 + l];
+        g.grid[l] = iq2xs_grid[q & 511];
+        g.signs[l] = ksigns_iq2xs[q >> 9];
     }
+    ls[2 * ib32] = static_cast<int16_t>(2 * (b.scales[ib32] & 0xf) + 1);
+    ls[2 * ib32 + 1] = static_cast<int16_t>(2 * (b.scales[ib32] >> 4) + 1);
 }
 
-inline void decode(const BlockIQ2_S& b, int8_t* w, Scales16& ls) {
+inline void group(const BlockIQ2_S& b, int ib32, Group32& g, Scales16& ls) {
     const uint8_t* signs = b.qs + kQK_K / 8;
+    for (int l = 0; l < 4; ++l) {
+        g.grid[l] = iq2s_grid[b.qs[4 * ib32 + l] | ((b.qh[ib32] << (8 - 2 * l)) & 0x300)];
+        g.signs[l] = signs[4 * ib32 + l];
+    }
+    ls[2 * ib32] = static_cast<int16_t>(2 * (b.scales[ib32] & 0xf) + 1);
+    ls[2 * ib32 + 1] = static_cast<int16_t>(2 * (b.scales[ib32] >> 4) + 1);
+}
+
+inline void group(const BlockIQ3_XXS& b, int ib32, Group32& g, Scales16& ls) {
+    const uint8_t* q3 = b.qs + 8 * ib32;
+    uint32_t aux32;
+    std::memcpy(&aux32, b.qs + kQK_K / 4 + 4 * ib32, sizeof aux32);
+    for (int l = 0; l < 4; ++l) {
+        g.grid[l] = detail::two_grid4(iq3xxs_grid, q3[2 * l], q3[2 * l + 1]);
+        g.signs[l] = ksigns_iq2xs[(aux32 >> 7 * l) & 127];
+    }
+    detail::both_halves(ls, ib32, static_cast<int16_t>(2 * (aux32 >> 28) + 1));
+}
+
+inline void group(const BlockIQ3_S& b, int ib32, Group32& g, Scales16& ls) {
+    const uint8_t* qs = b.qs + 8 * ib32;
+    const uint32_t qh = b.qh[ib32];
+    for (int l = 0; l < 4; ++l) {
+        g.grid[l] = detail::two_grid4(iq3s_grid, qs[2 * l] | ((qh << (8 - 2 * l)) & 256),
+                                      qs[2 * l + 1] | ((qh << (7 - 2 * l)) & 256));
+        g.signs[l] = b.signs[4 * ib32 + l];
+    }
+    const uint8_t sc = b.scales[ib32 / 2];
+    detail::both_halves(ls, ib32, static_cast<int16_t>(2 * ((ib32 % 2) ? (sc >> 4) : (sc & 0xf)) + 1));
+}
+
+// The whole block as signed bytes (for targets without a byte-sign instruction).
+template <class Block>
+inline void decode(const Block& b, int8_t* w, Scales16& ls) {
     for (int ib32 = 0; ib32 < 8; ++ib32) {
-        for (int l = 0; l < 4; ++l) {
-            const uint32_t idx = b.qs[4 * ib32 + l] | ((b.qh[ib32] << (8 - 2 * l)) & 0x300);
-            detail::put8(w + 32 * ib32 + 8 * l, detail::apply_signs(iq2s_grid[idx], signs[4 * ib32 + l]));
-        }
-        ls[2 * ib32] = static_cast<int16_t>(2 * (b.scales[ib32] & 0xf) + 1);
-        ls[2 * ib32 + 1] = static_cast<int16_t>(2 * (b.scales[ib32] >> 4) + 1);
+        Group32 g;
+        group(b, ib32, g, ls);
+        for (int l = 0; l < 4; ++l) detail::put8(w + 32 * ib32 + 8 * l, detail::apply_signs(g.grid[l], g.signs[l]));
     }
 }
 
-inline void decode(const BlockIQ3_XXS& b, int8_t* w, Scales16& ls) {
-    const uint8_t* q3 = b.qs;
-    const uint8_t* gas = b.qs + kQK_K / 4;
-    for (int ib32 = 0; ib32 < 8; ++ib32) {
-        uint32_t aux32;
-        std::memcpy(&aux32, gas + 4 * ib32, sizeof aux32);
-        for (int l = 0; l < 4; ++l) {
-            const uint64_t g = detail::two_grid4(iq3xxs_grid, q3[8 * ib32 + 2 * l], q3[8 * ib32 + 2 * l + 1]);
-            detail::put8(w + 32 * ib32 + 8 * l, detail::apply_signs(g, ksigns_iq2xs[(aux32 >> 7 * l) & 127]));
-        }
-        detail::both_halves(ls, ib32, static_cast<int16_t>(2 * (aux32 >> 28) + 1));
+// One group of 32 values of an IQ1 block: 4 x 8 signed grid bytes in {-1, 0, 1} and, per 8 values, the
+// sign of the +-1/8 delta (as +-1 bytes); group() also stores the two scales (per 16) into ls.
+struct Iq1Group32 {
+    uint64_t grid[4];
+    uint64_t delta[4];
+};
+inline constexpr uint64_t kPlusOneBytes = 0x0101010101010101ull, kMinusOneBytes = ~0ull;
+
+inline void group(const BlockIQ1_S& b, int ib, Iq1Group32& g, Scales16& ls) {
+    const uint16_t qh = b.qh[ib];
+    for (int l = 0; l < 4; ++l) {
+        g.grid[l] = iq1s_grid[b.qs[4 * ib + l] | (((qh >> 3 * l) & 7) << 8)];
+        g.delta[l] = (qh & 0x8000) ? kMinusOneBytes : kPlusOneBytes;
     }
+    detail::both_halves(ls, ib, static_cast<int16_t>(2 * ((qh >> 12) & 7) + 1));
 }
 
-inline void decode(const BlockIQ3_S& b, int8_t* w, Scales16& ls) {
-    for (int ib32 = 0; ib32 < 8; ++ib32) {
-        const uint8_t* qs = b.qs + 8 * ib32;
-        const uint32_t qh = b.qh[ib32];
-        for (int l = 0; l < 4; ++l) {
-            const uint64_t g = detail::two_grid4(iq3s_grid, qs[2 * l] | ((qh << (8 - 2 * l)) & 256),
-                                                 qs[2 * l + 1] | ((qh << (7 - 2 * l)) & 256));
-            detail::put8(w + 32 * ib32 + 8 * l, detail::apply_signs(g, b.signs[4 * ib32 + l]));
-        }
-        const uint8_t sc = b.scales[ib32 / 2];
-        detail::both_halves(ls, ib32, static_cast<int16_t>(2 * ((ib32 % 2) ? (sc >> 4) : (sc & 0xf)) + 1));
-    }
-}
-
-// IQ1_S: grid values in {-1, 0, 1}; the +-1/8 delta per 32 goes through the activation's bsums instead.
-inline void decode(const BlockIQ1_S& b, int8_t* w, Scales16& ls) {
-    for (int ib = 0; ib < 8; ++ib) {
-        const uint16_t qh = b.qh[ib];
-        for (int l = 0; l < 4; ++l)
-            detail::put8(w + 32 * ib + 8 * l, iq1s_grid[b.qs[4 * ib + l] | (((qh >> 3 * l) & 7) << 8)]);
-        detail::both_halves(ls, ib, static_cast<int16_t>(2 * ((qh >> 12) & 7) + 1));
-    }
-}
-
-// IQ1_M: grid values to w, the delta sign of every group of 8 (+-1) to delta.
-inline void decode(const BlockIQ1_M& b, int8_t* w, int8_t* delta, Scales16& ls) {
+inline void group(const BlockIQ1_M& b, int ib, Iq1Group32& g, Scales16& ls) {
     uint16_t sc[4];
     std::memcpy(sc, b.scales, sizeof sc);
+    const uint8_t* qs = b.qs + 4 * ib;
+    const uint8_t* qh = b.qh + 2 * ib;
+    for (int l = 0; l < 4; ++l) {
+        g.grid[l] = iq1s_grid[qs[l] | ((static_cast<uint32_t>(qh[l / 2]) << (8 - 4 * (l % 2))) & 0x700)];
+        g.delta[l] = (qh[l / 2] & (l % 2 ? 0x80 : 0x08)) ? kMinusOneBytes : kPlusOneBytes;
+    }
+    ls[2 * ib] = static_cast<int16_t>(2 * ((sc[ib / 2] >> (6 * (ib % 2) + 0)) & 0x7) + 1);
+    ls[2 * ib + 1] = static_cast<int16_t>(2 * ((sc[ib / 2] >> (6 * (ib % 2) + 3)) & 0x7) + 1);
+}
+
+// The whole IQ1 block: grid values to w, delta signs (+-1) to delta.
+template <class Block>
+inline void decode_iq1(const Block& b, int8_t* w, int8_t* delta, Scales16& ls) {
     for (int ib = 0; ib < 8; ++ib) {
-        const uint8_t* qs = b.qs + 4 * ib;
-        const uint8_t* qh = b.qh + 2 * ib;
+        Iq1Group32 g;
+        group(b, ib, g, ls);
         for (int l = 0; l < 4; ++l) {
-            const uint32_t idx = qs[l] | ((static_cast<uint32_t>(qh[l / 2]) << (8 - 4 * (l % 2))) & 0x700);
-            detail::put8(w + 32 * ib + 8 * l, iq1s_grid[idx]);
-            const bool negative = qh[l / 2] & (l % 2 ? 0x80 : 0x08);
-            detail::put8(delta + 32 * ib + 8 * l, negative ? ~0ull : 0x0101010101010101ull);  // -1 or +1 bytes
+            detail::put8(w + 32 * ib + 8 * l, g.grid[l]);
+            detail::put8(delta + 32 * ib + 8 * l, g.delta[l]);
         }
-        ls[2 * ib] = static_cast<int16_t>(2 * ((sc[ib / 2] >> (6 * (ib % 2) + 0)) & 0x7) + 1);
-        ls[2 * ib + 1] = static_cast<int16_t>(2 * ((sc[ib / 2] >> (6 * (ib % 2) + 3)) & 0x7) + 1);
     }
 }
 

@@ -164,7 +164,38 @@ HWY_INLINE void DecodeTq2(const BlockTQ2_0& b, int8_t* HWY_RESTRICT w) {
     }
 }
 
+// The IQ1 super-block scales (IQ1_M keeps its fp16 in the scale words' top nibbles).
+HWY_INLINE float Iq1Scale(const BlockIQ1_S& b) { return fp16_to_f32(b.d); }
+HWY_INLINE float Iq1Scale(const BlockIQ1_M& b) { return fp16_to_f32(iq1m_scale_bits(b)); }
+
 // The IQ2/IQ3 grid types: sumf += d * sum(ls * dot); result = factor * sumf (ggml's epilogue).
+#if HWY_ARCH_X86 && HWY_TARGET <= HWY_AVX2
+// Grid bytes are unsigned (<= 62): they multiply the activation bytes with their signs applied, in
+// registers, 32 values per maddubs.
+template <class Block>
+HWY_INLINE float GridDot(const Block* HWY_RESTRICT x, const BlockQ8K* HWY_RESTRICT y, int64_t nb, float factor) {
+    Scales16 ls;
+    float sumf = 0.f;
+    for (int64_t i = 0; i < nb; ++i) {
+        __m256i acc = _mm256_setzero_si256();
+        for (int ib32 = 0; ib32 < 8; ++ib32) {
+            Group32 g;
+            group(x[i], ib32, g, ls);
+            const auto& mul = detail::kSignMultiplier;
+            const __m256i grid = _mm256_set_epi64x(static_cast<int64_t>(g.grid[3]), static_cast<int64_t>(g.grid[2]),
+                                                   static_cast<int64_t>(g.grid[1]), static_cast<int64_t>(g.grid[0]));
+            const __m256i sign = _mm256_set_epi64x(static_cast<int64_t>(mul[g.signs[3]]), static_cast<int64_t>(mul[g.signs[2]]),
+                                                   static_cast<int64_t>(mul[g.signs[1]]), static_cast<int64_t>(mul[g.signs[0]]));
+            const __m256i q = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(y[i].qs + 32 * ib32));
+            const __m256i pairs = _mm256_maddubs_epi16(grid, _mm256_sign_epi8(q, sign));
+            const __m256i sc = _mm256_set_m128i(_mm_set1_epi16(ls[2 * ib32 + 1]), _mm_set1_epi16(ls[2 * ib32]));
+            acc = _mm256_add_epi32(acc, _mm256_madd_epi16(pairs, sc));
+        }
+        sumf += _cvtsh_ss(x[i].d) * y[i].d * HorizontalSum(acc);
+    }
+    return factor * sumf;
+}
+#else
 template <class Block>
 HWY_INLINE float GridDot(const Block* HWY_RESTRICT x, const BlockQ8K* HWY_RESTRICT y, int64_t nb, float factor) {
     alignas(64) int8_t w[kQK_K];
@@ -178,42 +209,58 @@ HWY_INLINE float GridDot(const Block* HWY_RESTRICT x, const BlockQ8K* HWY_RESTRI
     return factor * sumf;
 }
 
+#endif
+
 HWY_INLINE float DotBlocks(const BlockIQ2_XXS* x, const BlockQ8K* y, int64_t nb) { return GridDot(x, y, nb, 0.125f); }
 HWY_INLINE float DotBlocks(const BlockIQ2_XS* x, const BlockQ8K* y, int64_t nb) { return GridDot(x, y, nb, 0.125f); }
 HWY_INLINE float DotBlocks(const BlockIQ2_S* x, const BlockQ8K* y, int64_t nb) { return GridDot(x, y, nb, 0.125f); }
 HWY_INLINE float DotBlocks(const BlockIQ3_XXS* x, const BlockQ8K* y, int64_t nb) { return GridDot(x, y, nb, 0.25f); }
 HWY_INLINE float DotBlocks(const BlockIQ3_S* x, const BlockQ8K* y, int64_t nb) { return GridDot(x, y, nb, 1.0f); }
 
-HWY_INLINE float DotBlocks(const BlockIQ1_S* HWY_RESTRICT x, const BlockQ8K* HWY_RESTRICT y, int64_t nb) {
-    alignas(64) int8_t w[kQK_K];
+#if HWY_ARCH_X86 && HWY_TARGET <= HWY_AVX2
+// IQ1: sumi1 = sum ls * grid . q8 and sumi2 = sum ls * delta . q8, both in registers; ggml's epilogue
+// d * (sumi1 + 1/8 * sumi2).
+template <class Block>
+HWY_INLINE float Iq1Dot(const Block* HWY_RESTRICT x, const BlockQ8K* HWY_RESTRICT y, int64_t nb) {
     Scales16 ls;
     float sumf = 0.f;
     for (int64_t i = 0; i < nb; ++i) {
-        decode(x[i], w, ls);
-        const int32_t sumi = ScaledDot256(w, y[i].qs, ls);
-        int32_t sumi1 = 0;  // the +-delta per 32 times the activation sums (bsums per 16)
+        __m256i acc_grid = _mm256_setzero_si256(), acc_delta = _mm256_setzero_si256();
         for (int ib = 0; ib < 8; ++ib) {
-            const int32_t delta = (x[i].qh[ib] & 0x8000) ? -1 : 1;
-            sumi1 += ls[2 * ib] * delta * (y[i].bsums[2 * ib] + y[i].bsums[2 * ib + 1]);
+            Iq1Group32 g;
+            group(x[i], ib, g, ls);
+            const __m256i grid = _mm256_set_epi64x(static_cast<int64_t>(g.grid[3]), static_cast<int64_t>(g.grid[2]),
+                                                   static_cast<int64_t>(g.grid[1]), static_cast<int64_t>(g.grid[0]));
+            const __m256i delta = _mm256_set_epi64x(static_cast<int64_t>(g.delta[3]), static_cast<int64_t>(g.delta[2]),
+                                                    static_cast<int64_t>(g.delta[1]), static_cast<int64_t>(g.delta[0]));
+            const __m256i q = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(y[i].qs + 32 * ib));
+            const __m256i sc = _mm256_set_m128i(_mm_set1_epi16(ls[2 * ib + 1]), _mm_set1_epi16(ls[2 * ib]));
+            acc_grid = _mm256_add_epi32(acc_grid, _mm256_madd_epi16(SignedBytePairs(grid, q), sc));
+            acc_delta = _mm256_add_epi32(acc_delta, _mm256_madd_epi16(SignedBytePairs(delta, q), sc));
         }
-        sumf += fp16_to_f32(x[i].d) * y[i].d * (sumi + kIq1sDelta * sumi1);
+        sumf += Iq1Scale(x[i]) * y[i].d * (HorizontalSum(acc_grid) + kIq1sDelta * HorizontalSum(acc_delta));
     }
     return sumf;
 }
-
-HWY_INLINE float DotBlocks(const BlockIQ1_M* HWY_RESTRICT x, const BlockQ8K* HWY_RESTRICT y, int64_t nb) {
+#else
+template <class Block>
+HWY_INLINE float Iq1Dot(const Block* HWY_RESTRICT x, const BlockQ8K* HWY_RESTRICT y, int64_t nb) {
     alignas(64) int8_t w[kQK_K];
     alignas(64) int8_t delta[kQK_K];
     Scales16 ls;
     float sumf = 0.f;
     for (int64_t i = 0; i < nb; ++i) {
-        decode(x[i], w, delta, ls);
+        decode_iq1(x[i], w, delta, ls);
         const int32_t sumi1 = ScaledDot256(w, y[i].qs, ls);
         const int32_t sumi2 = ScaledDot256(delta, y[i].qs, ls);
-        sumf += fp16_to_f32(iq1m_scale_bits(x[i])) * y[i].d * (sumi1 + kIq1sDelta * sumi2);
+        sumf += Iq1Scale(x[i]) * y[i].d * (sumi1 + kIq1sDelta * sumi2);
     }
     return sumf;
 }
+#endif
+
+HWY_INLINE float DotBlocks(const BlockIQ1_S* x, const BlockQ8K* y, int64_t nb) { return Iq1Dot(x, y, nb); }
+HWY_INLINE float DotBlocks(const BlockIQ1_M* x, const BlockQ8K* y, int64_t nb) { return Iq1Dot(x, y, nb); }
 
 #if HWY_ARCH_X86 && HWY_TARGET <= HWY_AVX2
 // Block sums go to float lanes (one FMA per block) and are reduced once per row.
