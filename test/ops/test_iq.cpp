@@ -222,15 +222,18 @@ std::vector<uint8_t> random_act(GgmlType t, int64_t n, std::mt19937& rng, std::v
 BOOST_DATA_TEST_CASE(random_rows_match_float64_on_every_target, bdata::make(kTypes), name) {
     const GgmlType t = *zigllm::ggml_type_from_name(name);
     std::mt19937 rng(1234u + static_cast<unsigned>(t));
-    constexpr int64_t n = 768, rows = 5;
+    // IQ4_NL: an odd number of blocks (the kernels pair blocks); others: 3 super-blocks. Rows are
+    // padded (stride > row bytes) to check the stride is honoured.
+    const int64_t n = t == GgmlType::IQ4_NL ? 32 * 25 : 768;
+    constexpr int rows = 5;
     std::vector<double> act_values;
     const auto act = random_act(t, n, rng, act_values);
-    std::vector<uint8_t> W;
+    const size_t stride = zigllm::row_bytes(t, n) + 38;
+    std::vector<uint8_t> W(stride * rows, 0xa5);
     for (int r = 0; r < rows; ++r) {
         const auto row = random_weights(t, n, rng);
-        W.insert(W.end(), row.begin(), row.end());
+        std::copy(row.begin(), row.end(), W.begin() + r * stride);
     }
-    const size_t stride = zigllm::row_bytes(t, n);
     std::vector<double> want(rows), magnitude(rows);
     std::vector<float> deq(n);
     for (int r = 0; r < rows; ++r) {
