@@ -232,3 +232,19 @@ BOOST_AUTO_TEST_CASE(bert_cls_sep, *zigllm::test::needs_ref()) {
     BOOST_TEST(v->sep() == 102);
     BOOST_TEST(v->unk() == 100);
 }
+
+BOOST_AUTO_TEST_CASE(code_points_beyond_unicode_are_invalid_utf8, *zigllm::test::needs_ref()) {
+    // Found by fuzzing against llama.cpp: F4 90.. / F5..F7 lead bytes decode (in llama.cpp's lenient
+    // decoder) to values above U+10FFFF, and llama.cpp then throws std::invalid_argument out of
+    // llama_tokenize (terminate). Here each such byte is invalid UTF-8 like any other: U+FFFD.
+    const std::string fffd = "\xef\xbf\xbd";
+    auto gpt2 = load_vocab("gpt-2");
+    for (std::string bad : {std::string("\xf7\xad\xad\xad"), std::string("\xf4\x90\x80\x80")}) {
+        auto ids = gpt2->encode("a" + bad + "b", false, false);
+        BOOST_TEST(gpt2->decode(ids, false, false) == "a" + fffd + fffd + fffd + fffd + "b");
+    }
+    // SPM splits by lead byte and falls back to the raw bytes: they come back unchanged
+    auto spm = load_vocab("llama-spm");
+    auto ids = spm->encode("a\xf7\xad\xad\xad", false, false);
+    BOOST_TEST(spm->decode(ids, false, false) == "a\xf7\xad\xad\xad");
+}

@@ -1,5 +1,14 @@
 // The concrete vocabulary: llama.cpp's llama_vocab (SPM, byte-level BPE, WordPiece) read from GGUF.
 // Internal header; users see zigllm/decode/vocab.hpp.
+//
+// Where llama.cpp asserts, aborts, throws std::out_of_range or reads out of bounds, we do this instead:
+//   * load: duplicate token texts, scores / token types of the wrong length, a gpt2 vocabulary
+//     without merges, an unknown pre-tokenizer, a non-integer special id -> zigllm::Error;
+//     a default special id (e.g. gpt2's BOS 11) beyond the vocabulary -> no such token (-1);
+//   * encode: add_special with no BOS/EOS/SEP token -> nothing added; SPM byte fallback without a
+//     <0xHH> (or raw byte) token -> <unk>; WordPiece word without match and no [UNK] -> nothing;
+//     UTF-8 beyond U+10FFFF -> U+FFFD per byte, like every other invalid sequence;
+//   * pieces: a WordPiece byte-type token has an empty piece; ids out of range -> zigllm::Error.
 #pragma once
 
 #include <memory>
