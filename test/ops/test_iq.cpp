@@ -280,3 +280,57 @@ BOOST_DATA_TEST_CASE(quantize_degenerate_rows, bdata::make({"IQ4_NL", "IQ4_XS"})
         }
     }
 }
+
+// Several activation rows at once (prompt processing): 1, 2, 3, 5 and 17 rows (tiles of 4 plus
+// remainders), 19 weight rows (a band of 16 plus a remainder), padded strides and output rows.
+BOOST_DATA_TEST_CASE(matmul_many_rows_on_every_target, bdata::make(kTypes), name) {
+    const GgmlType t = *zigllm::ggml_type_from_name(name);
+    std::mt19937 rng(777u + static_cast<unsigned>(t));
+    const int64_t n = t == GgmlType::IQ4_NL ? 32 * 9 : 512;
+    constexpr int64_t rows = 19, max_x = 17;
+    const size_t w_stride = zigllm::row_bytes(t, n) + 6;
+    std::vector<uint8_t> W(w_stride * rows);
+    for (int64_t r = 0; r < rows; ++r) {
+        const auto row = random_weights(t, n, rng);
+        std::copy(row.begin(), row.end(), W.begin() + r * w_stride);
+    }
+    const GgmlType act_type = t == GgmlType::IQ4_NL ? GgmlType::Q8_0 : GgmlType::Q8_K;
+    const size_t x_stride = zigllm::row_bytes(act_type, n) + 4;
+    std::vector<uint8_t> X(x_stride * max_x);
+    std::vector<std::vector<double>> x_values(max_x);
+    for (int64_t j = 0; j < max_x; ++j) {
+        const auto row = random_act(t, n, rng, x_values[j]);
+        std::copy(row.begin(), row.end(), X.begin() + j * x_stride);
+    }
+    std::vector<float> deq(n);
+    std::vector<std::vector<double>> want(max_x, std::vector<double>(rows)), mag = want;
+    for (int64_t r = 0; r < rows; ++r) {
+        zigllm::ops::iq::dequantize_row(t, W.data() + r * w_stride, deq.data(), n);
+        for (int64_t j = 0; j < max_x; ++j)
+            for (int64_t i = 0; i < n; ++i) {
+                want[j][r] += double(deq[i]) * x_values[j][i];
+                mag[j][r] += std::fabs(double(deq[i]) * x_values[j][i]);
+            }
+    }
+    for_each_target([&] {
+        for (const int64_t n_x : {1, 2, 3, 5, 17}) {
+            const size_t ldy = rows + 3;
+            std::vector<float> Y(ldy * n_x, std::nanf(""));
+            zigllm::ops::iq::matmul(t, W.data(), w_stride, rows, X.data(), x_stride, n_x, n, Y.data(), ldy);
+            int bad = 0;
+            for (int64_t j = 0; j < n_x; ++j)
+                for (int64_t r = 0; r < rows; ++r)
+                    if (!(std::fabs(Y[j * ldy + r] - want[j][r]) <= 1e-6 * mag[j][r])) ++bad;
+            BOOST_TEST(bad == 0, bad << " of " << n_x * rows << " outputs off for n_x = " << n_x);
+            int differ = 0;  // a tile computes each activation row exactly as a single-row call does
+            for (int64_t j = 0; j < n_x; ++j)
+                for (int64_t r = 0; r < rows; ++r) {
+                    const float single = zigllm::ops::iq::dot_row(t, W.data() + r * w_stride, X.data() + j * x_stride, n);
+                    differ += std::memcmp(&single, &Y[j * ldy + r], 4) != 0;
+                }
+            BOOST_TEST(differ == 0, differ << " outputs differ from the single-row kernel for n_x = " << n_x);
+            for (int64_t j = 0; j < n_x; ++j)  // the padding of each output row is left alone
+                for (size_t r = rows; r < ldy; ++r) BOOST_TEST(std::isnan(Y[j * ldy + r]));
+        }
+    });
+}

@@ -1,4 +1,4 @@
-// Highway dynamic dispatch of the i-quant / ternary dots (kernels in iq_dot-inl.h).
+// Highway dynamic dispatch of the i-quant / ternary matrix kernels (iq_dot-inl.h).
 #undef HWY_TARGET_INCLUDE
 #define HWY_TARGET_INCLUDE "zigllm/ops/iq_dot.cpp"
 #include "hwy/foreach_target.h"  // IWYU pragma: keep
@@ -11,11 +11,17 @@
 
 namespace zigllm::ops::iq {
 
-HWY_EXPORT(IqDotRows);
+HWY_EXPORT(IqMatmul);
 HWY_EXPORT(IqTargetName);
 
-void dot_rows(GgmlType t, const void* W, size_t stride, int64_t rows, const void* act, int64_t n, float* out) {
-    HWY_DYNAMIC_DISPATCH(IqDotRows)(t, static_cast<const uint8_t*>(W), stride, rows, act, n, out);
+void matmul(GgmlType t, const void* W, size_t w_stride, int64_t rows, const void* X, size_t x_stride, int64_t n_x,
+            int64_t n, float* Y, size_t ldy) {
+    HWY_DYNAMIC_DISPATCH(IqMatmul)(t, static_cast<const uint8_t*>(W), w_stride, rows, static_cast<const uint8_t*>(X),
+                                   x_stride, n_x, n, Y, ldy);
+}
+
+void dot_rows(GgmlType t, const void* W, size_t w_stride, int64_t rows, const void* act, int64_t n, float* out) {
+    matmul(t, W, w_stride, rows, act, 0, 1, n, out, 0);
 }
 
 float dot_row(GgmlType t, const void* w_row, const void* act_row, int64_t n) {

@@ -1,5 +1,5 @@
-// Dispatched (Highway) dot products of i-quant / ternary weight rows with their paired activation rows
-// (Q8_0 for IQ4_NL, Q8_K for the others), within a few 1e-7 of ggml's vec_dot.
+// Dispatched (Highway) kernels for i-quant / ternary weight rows times rows of their paired activation
+// type (Q8_0 for IQ4_NL, Q8_K for the others), within a few 1e-7 of ggml's vec_dot.
 #pragma once
 
 #include <cstddef>
@@ -9,8 +9,13 @@
 
 namespace zigllm::ops::iq {
 
-// out[r] = W[r] . act for r < rows, W[r] at W + r * stride bytes; n values per row. One dispatch per call.
-void dot_rows(GgmlType t, const void* W, size_t stride, int64_t rows, const void* act, int64_t n, float* out);
+// Y[j * ldy + r] = W[r] . X[j] for r < rows, j < n_x; W[r] at W + r * w_stride bytes, X[j] at
+// X + j * x_stride bytes, n values per row. Each weight row is unpacked once per 4 activation rows.
+// One dispatch per call; single-threaded (callers split rows over threads).
+void matmul(GgmlType t, const void* W, size_t w_stride, int64_t rows, const void* X, size_t x_stride, int64_t n_x,
+            int64_t n, float* Y, size_t ldy);
+// out[r] = W[r] . act for r < rows (matvec: token generation).
+void dot_rows(GgmlType t, const void* W, size_t w_stride, int64_t rows, const void* act, int64_t n, float* out);
 float dot_row(GgmlType t, const void* w_row, const void* act_row, int64_t n);
 // The Highway target the dispatch picks now (tests force lower ones).
 const char* dot_target();
