@@ -125,6 +125,9 @@ GrammarMatcher::GrammarMatcher(std::shared_ptr<const Grammar> grammar, std::shar
     }
 }
 GrammarMatcher::~GrammarMatcher() = default;
+GrammarMatcher::GrammarMatcher(const GrammarMatcher& o)
+    : grammar_(o.grammar_), trie_(o.trie_), dfa_(o.dfa_ ? std::make_unique<StackAutomaton>(*o.dfa_) : nullptr),
+      state_(o.state_), partial_value_(o.partial_value_), partial_remain_(o.partial_remain_) {}
 GrammarMatcher::GrammarMatcher(GrammarMatcher&&) noexcept = default;
 GrammarMatcher& GrammarMatcher::operator=(GrammarMatcher&&) noexcept = default;
 

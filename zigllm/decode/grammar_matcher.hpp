@@ -69,6 +69,7 @@ class GrammarMatcher {
 public:
     GrammarMatcher(std::shared_ptr<const Grammar> grammar, std::shared_ptr<const TokenTrie> pieces);
     ~GrammarMatcher();
+    GrammarMatcher(const GrammarMatcher& o);  // an independent copy of the state (and its cache)
     GrammarMatcher(GrammarMatcher&&) noexcept;
     GrammarMatcher& operator=(GrammarMatcher&&) noexcept;
 

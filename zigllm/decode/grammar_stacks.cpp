@@ -72,6 +72,12 @@ StackAutomaton::StackAutomaton(std::shared_ptr<const Grammar> g) : g_(std::move(
     initial_ = intern(std::move(out_));
 }
 
+StackAutomaton::StackAutomaton(const StackAutomaton& o)
+    : g_(o.g_), el_(o.el_), initial_(o.initial_), index_(o.index_) {
+    states_.reserve(o.states_.size());
+    for (const auto& st : o.states_) states_.push_back(std::make_unique<State>(*st));
+}
+
 void StackAutomaton::advance(Stack&& start) {
     work_.clear();
     if (seen_.insert(start).second) work_.push_back(std::move(start));

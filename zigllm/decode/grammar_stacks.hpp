@@ -34,6 +34,7 @@ public:
     static constexpr size_t kMaxStacks = 1u << 16;  // per state: beyond this the grammar is refused
 
     explicit StackAutomaton(std::shared_ptr<const Grammar> g);
+    StackAutomaton(const StackAutomaton& o);  // deep copy (the cache included)
 
     int32_t initial() const { return initial_; }
     // The state after code point cp, or kDead when no stack accepts it.
