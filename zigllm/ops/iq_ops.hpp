@@ -20,13 +20,21 @@ inline GgmlType activation_type(GgmlType t) { return t == GgmlType::IQ4_NL ? Ggm
 
 inline void dequantize_row(GgmlType t, const void* src, float* dst, int64_t n) { dequantize_row_scalar(t, src, dst, n); }
 
-// Whether floats -> blocks is implemented for t (IQ4_NL, IQ4_XS; ggml's own quantizers without imatrix).
-inline bool can_quantize(GgmlType t) { return t == GgmlType::IQ4_NL || t == GgmlType::IQ4_XS; }
+// Whether floats -> blocks is implemented for t (IQ4_NL, IQ4_XS, TQ1_0, TQ2_0; ggml's own quantizers,
+// no importance matrix). The IQ1/IQ2/IQ3 quantizers are not implemented.
+inline bool can_quantize(GgmlType t) {
+    return t == GgmlType::IQ4_NL || t == GgmlType::IQ4_XS || t == GgmlType::TQ1_0 || t == GgmlType::TQ2_0;
+}
 
 // Precondition: can_quantize(t); n a multiple of t's block size.
 inline void quantize_row(GgmlType t, const float* src, void* dst, int64_t n) {
-    if (t == GgmlType::IQ4_NL) quantize_row_iq4_nl(src, dst, n);
-    else quantize_row_iq4_xs(src, dst, n);
+    switch (t) {
+        case GgmlType::IQ4_NL: return quantize_row_iq4_nl(src, dst, n);
+        case GgmlType::IQ4_XS: return quantize_row_iq4_xs(src, dst, n);
+        case GgmlType::TQ1_0: return quantize_row_tq1_0(src, dst, n);
+        case GgmlType::TQ2_0: return quantize_row_tq2_0(src, dst, n);
+        default: return;
+    }
 }
 
 }  // namespace zigllm::ops::iq

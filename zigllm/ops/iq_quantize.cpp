@@ -1,6 +1,7 @@
 // IQ4_NL / IQ4_XS quantization after ggml-quants.c's quantize_row_iq4_nl_impl (July 2025), operation for
 // operation so that the bytes match ggml's: the per-32 scale search over 15 candidate scales, then (IQ4_XS)
-// 6-bit sub-block scales relative to one fp16 super-block scale.
+// 6-bit sub-block scales relative to one fp16 super-block scale. TQ1_0 / TQ2_0 after
+// quantize_row_tq1_0_ref / quantize_row_tq2_0_ref.
 #if defined(__GNUC__) && !defined(__clang__)
 // ggml's reference quantizers are compiled without FMA; contracting a*b+c would change rounding and with
 // it the chosen indices on some inputs.
@@ -122,7 +123,58 @@ void quantize_block_iq4_xs(const float* x, BlockIQ4_XS& b) {
     pack_nibbles(L, b.qs, kQK_K);
 }
 
+// TQ1_0 / TQ2_0: d = max |x|, trits round(x / d) in {-1, 0, 1} (ggml's quantize_row_tq*_0_ref).
+float ternary_scale(const float* x, uint16_t& d_bits) {
+    float amax = 0.0f;
+    for (int j = 0; j < kQK_K; ++j) amax = std::max(amax, std::fabs(x[j]));
+    d_bits = f32_to_fp16(amax);
+    return amax ? 1.0f / amax : 0.0f;
+}
+int trit(float x, float id) { return static_cast<int>(std::lround(x * id)) + 1; }  // -1, 0, 1 -> 0, 1, 2
+
+// Five trits as a base-3 fraction of 256 (ceiling division), the first in the most significant place.
+uint8_t pack5(uint8_t q) { return static_cast<uint8_t>((static_cast<uint16_t>(q) * 256 + (243 - 1)) / 243); }
+
+void quantize_block_tq1_0(const float* x, BlockTQ1_0& b) {
+    const float id = ternary_scale(x, b.d);
+    for (int m = 0; m < 32; ++m) {  // values 0..159: 5 per byte, along 32 bytes
+        uint8_t q = 0;
+        for (int n = 0; n < 5; ++n) q = static_cast<uint8_t>(q * 3 + trit(x[m + n * 32], id));
+        b.qs[m] = pack5(q);
+    }
+    for (int m = 0; m < 16; ++m) {  // values 160..239: along 16 bytes
+        uint8_t q = 0;
+        for (int n = 0; n < 5; ++n) q = static_cast<uint8_t>(q * 3 + trit(x[160 + m + n * 16], id));
+        b.qs[32 + m] = pack5(q);
+    }
+    for (int j = 0; j < 4; ++j) {  // values 240..255: 4 per byte, the fifth trit place left 0
+        uint8_t q = 0;
+        for (int m = 0; m < 4; ++m) q = static_cast<uint8_t>(q * 3 + trit(x[240 + j + m * 4], id));
+        b.qh[j] = pack5(static_cast<uint8_t>(q * 3));
+    }
+}
+
+void quantize_block_tq2_0(const float* x, BlockTQ2_0& b) {
+    const float id = ternary_scale(x, b.d);
+    for (int j = 0; j < 64; j += 32)
+        for (int m = 0; m < 32; ++m) {
+            uint8_t q = 0;
+            for (int n = 0; n < 4; ++n) q = static_cast<uint8_t>(q + ((trit(x[4 * j + m + n * 32], id) & 3) << (2 * n)));
+            b.qs[j + m] = q;
+        }
+}
+
 }  // namespace
+
+void quantize_row_tq1_0(const float* src, void* dst, int64_t n) {
+    auto* b = static_cast<BlockTQ1_0*>(dst);
+    for (int64_t i = 0; i < n / kQK_K; ++i) quantize_block_tq1_0(src + i * kQK_K, b[i]);
+}
+
+void quantize_row_tq2_0(const float* src, void* dst, int64_t n) {
+    auto* b = static_cast<BlockTQ2_0*>(dst);
+    for (int64_t i = 0; i < n / kQK_K; ++i) quantize_block_tq2_0(src + i * kQK_K, b[i]);
+}
 
 void quantize_row_iq4_nl(const float* src, void* dst, int64_t n) {
     auto* b = static_cast<BlockIQ4_NL*>(dst);
