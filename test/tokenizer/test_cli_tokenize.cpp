@@ -111,7 +111,7 @@ BOOST_AUTO_TEST_CASE(refusals, *zigllm::test::needs_ref()) {
     r = run({"tokenize", "-m", vocab("gpt-2")});
     BOOST_TEST(r.status == 1);
     BOOST_TEST(last_line(r.err).find("zigllm: -: --text: ") == 0u, r.err);
-    // a GGUF without a tokenizer
+    // not a GGUF at all
     r = run({"tokenize", "-m", zigllm::test::ref_path("quantized").string() + "/../vocab/ggml-vocab-gpt-2.gguf.inp", "--text", "a"});
     BOOST_TEST(r.status == 1);
 }

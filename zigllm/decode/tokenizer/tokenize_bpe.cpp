@@ -81,44 +81,42 @@ void LlamaVocab::encode_bpe_word(std::string_view raw, std::vector<Token>& out) 
     thread_local std::string word;
     thread_local std::vector<Symbol> sym;
     thread_local std::vector<Bigram> heap;
-    {
-        word.clear();
-        for (char c : raw) word.append(byte_to_unicode_utf8(static_cast<uint8_t>(c)));
-        if (word.empty()) return;
-        if (ignore_merges_) {
-            Token t = text_to_token(word);
-            if (t >= 0) {
-                out.push_back(t);
-                return;
-            }
+    word.clear();
+    for (char c : raw) word.append(byte_to_unicode_utf8(static_cast<uint8_t>(c)));
+    if (word.empty()) return;
+    if (ignore_merges_) {
+        Token t = text_to_token(word);
+        if (t >= 0) {
+            out.push_back(t);
+            return;
         }
-        split_symbols(word, sym);
-        auto try_add = [&](int left, int right) {
-            if (left == -1 || right == -1) return;
-            const Symbol& l = sym[left];
-            const Symbol& r = sym[right];
-            int rank = merge_rank(std::string_view(word).substr(l.begin, l.n + r.n), l.n);
-            if (rank < 0) return;
-            heap.push_back({left, right, rank, l.n, r.n});
-            std::push_heap(heap.begin(), heap.end(), BigramLess{});
-        };
-        merge_symbols<Bigram, BigramLess>(sym, 0, static_cast<int>(sym.size()), heap, try_add,
-                                          [](const Bigram& bg, const Symbol& l, const Symbol& r) {
-                                              return l.n == bg.left_n && r.n == bg.right_n;
-                                          });
+    }
+    split_symbols(word, sym);
+    auto try_add = [&](int left, int right) {
+        if (left == -1 || right == -1) return;
+        const Symbol& l = sym[left];
+        const Symbol& r = sym[right];
+        int rank = merge_rank(std::string_view(word).substr(l.begin, l.n + r.n), l.n);
+        if (rank < 0) return;
+        heap.push_back({left, right, rank, l.n, r.n});
+        std::push_heap(heap.begin(), heap.end(), BigramLess{});
+    };
+    merge_symbols<Bigram, BigramLess>(sym, 0, static_cast<int>(sym.size()), heap, try_add,
+                                      [](const Bigram& bg, const Symbol& l, const Symbol& r) {
+                                          return l.n == bg.left_n && r.n == bg.right_n;
+                                      });
 
-        for (const Symbol& s : sym) {
-            if (s.n == 0) continue;
-            std::string_view piece = std::string_view(word).substr(s.begin, s.n);
-            Token t = text_to_token(piece);
-            if (t >= 0) {
-                out.push_back(t);
-                continue;
-            }
-            for (size_t j = 0; j < piece.size(); ++j) {  // llama.cpp: single bytes that are tokens
-                Token b = text_to_token(piece.substr(j, 1));
-                if (b >= 0) out.push_back(b);
-            }
+    for (const Symbol& s : sym) {
+        if (s.n == 0) continue;
+        std::string_view piece = std::string_view(word).substr(s.begin, s.n);
+        Token t = text_to_token(piece);
+        if (t >= 0) {
+            out.push_back(t);
+            continue;
+        }
+        for (size_t j = 0; j < piece.size(); ++j) {  // llama.cpp: single bytes that are tokens
+            Token b = text_to_token(piece.substr(j, 1));
+            if (b >= 0) out.push_back(b);
         }
     }
 }
