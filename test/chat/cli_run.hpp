@@ -59,6 +59,15 @@ inline std::string last_stderr_line(const std::string& s) {
     return s.substr(start == std::string::npos ? 0 : start + 1, stop + 1 - (start == std::string::npos ? 0 : start + 1));
 }
 
+// A refusal per the contract: exit 1, nothing on stdout, last stderr line starting with prefix
+// ("zigllm: <file>: <where>: ").
+inline void check_refused(const std::vector<std::string>& args, const std::string& prefix) {
+    const auto r = run_cli(args);
+    BOOST_TEST(r.status == 1, prefix);
+    BOOST_TEST(r.out.empty(), prefix);
+    BOOST_TEST(last_stderr_line(r.err).rfind(prefix, 0) == 0u, "'" << last_stderr_line(r.err) << "' vs " << prefix);
+}
+
 // A scratch file holding bytes, removed when the object dies.
 struct TempFile {
     std::filesystem::path path;
