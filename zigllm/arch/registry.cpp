@@ -1,0 +1,64 @@
+#include "zigllm/arch/registry.hpp"
+
+#include "zigllm/arch/gpt2.hpp"
+#include "zigllm/arch/llama.hpp"
+#include "zigllm/arch/mistral.hpp"
+#include "zigllm/arch/mixtral.hpp"
+
+namespace zigllm {
+
+namespace {
+
+enum class Kind { llama, mistral, mixtral, gpt2 };
+
+Kind kind_of(const io::GgufFile& f) {
+    const std::string arch(f.architecture());
+    if (arch == "llama") {
+        if (f.get_uint("llama.expert_count", 0) > 0) return Kind::mixtral;
+        if (f.get_uint("llama.attention.sliding_window", 0) > 0) return Kind::mistral;
+        return Kind::llama;
+    }
+    if (arch == "gpt2") return Kind::gpt2;
+    f.fail("general.architecture", "unregistered architecture '" + arch + "' (registered: llama, gpt2)");
+}
+
+template <class Arch>
+std::string plan_for(const char* name) {
+    return "architecture type: " + std::string(name) + "\n" + describe_layer_plan<typename detail::decoder_traits<Arch>::layer_type>();
+}
+
+}  // namespace
+
+std::unique_ptr<AnyModel> load(const std::string& path) {
+    // Decide from the metadata first (a cheap second mapping), then load through the type.
+    Kind k = kind_of(io::GgufFile::open(path));
+    switch (k) {
+        case Kind::llama: return std::make_unique<Model<arch::Llama>>(path);
+        case Kind::mistral: return std::make_unique<Model<arch::Mistral>>(path);
+        case Kind::mixtral: return std::make_unique<Model<arch::Mixtral>>(path);
+        case Kind::gpt2: return std::make_unique<Model<arch::Gpt2>>(path);
+    }
+    return nullptr;
+}
+
+std::string registered_type(const io::GgufFile& f) {
+    switch (kind_of(f)) {
+        case Kind::llama: return "Llama";
+        case Kind::mistral: return "Mistral";
+        case Kind::mixtral: return "Mixtral";
+        case Kind::gpt2: return "Gpt2";
+    }
+    return {};
+}
+
+std::string describe_plan(const io::GgufFile& f) {
+    switch (kind_of(f)) {
+        case Kind::llama: return plan_for<arch::Llama>("Llama");
+        case Kind::mistral: return plan_for<arch::Mistral>("Mistral");
+        case Kind::mixtral: return plan_for<arch::Mixtral>("Mixtral");
+        case Kind::gpt2: return plan_for<arch::Gpt2>("Gpt2");
+    }
+    return {};
+}
+
+}  // namespace zigllm

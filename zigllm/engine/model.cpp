@@ -1,0 +1,141 @@
+#include "zigllm/engine/model.hpp"
+
+#include <algorithm>
+#include <cstring>
+
+#include "zigllm/decode/sampling.hpp"
+#include "zigllm/engine/pool.hpp"
+
+namespace zigllm {
+
+AnyModel::AnyModel(const std::string& path) : file_(io::GgufFile::open(path)), hp_(Hparams::from_gguf(file_)) {
+    if (file_.find("tokenizer.ggml.model")) vocab_ = decode::Vocab::from_gguf(file_);
+}
+
+const decode::Vocab& AnyModel::vocab() const {
+    if (!vocab_) throw Error(file_.path(), "tokenizer.ggml.model", "the model has no tokenizer");
+    return *vocab_;
+}
+
+void AnyModel::load_common(bool learned_positions) {
+    WeightLoader L(file_);
+    const io::TensorInfo* te = file_.find_tensor("token_embd.weight");
+    if (!te) file_.fail("token_embd.weight", "missing tensor");
+    hp_.n_vocab = te->ne[1];
+    w_.token_embd = L.matrix("token_embd.weight", hp_.n_vocab, hp_.n_embd);
+    if (learned_positions) w_.position_embd = L.matrix("position_embd.weight", hp_.n_ctx_train, hp_.n_embd);
+    // Tied output (stories260K, gpt2): the classifier is token_embd when the file has no output.weight.
+    w_.output = L.has("output.weight") ? L.matrix("output.weight", hp_.n_vocab, hp_.n_embd) : w_.token_embd;
+    if (L.has("rope_freqs.weight")) {
+        w_.rope_freqs = L.vector("rope_freqs.weight", hp_.rope.n_rot / 2);
+        hp_.rope.freq_factors = w_.rope_freqs.data;
+    }
+    if (vocab_ && static_cast<int64_t>(vocab_->size()) > hp_.n_vocab)
+        file_.fail("token_embd.weight", "vocabulary has " + std::to_string(vocab_->size()) + " tokens, embedding only " +
+                                            std::to_string(hp_.n_vocab) + " rows");
+}
+
+void AnyModel::embed(std::span<const Token> tokens, int64_t pos0, Scratch& s) const {
+    const int64_t E = hp_.n_embd;
+    std::vector<float> row(w_.position_embd ? E : 0);
+    for (size_t i = 0; i < tokens.size(); ++i) {
+        float* x = s.x.data() + i * E;
+        ops::dequantize_row(w_.token_embd.type, w_.token_embd.row(tokens[i]), x, E);
+        if (w_.position_embd) {
+            ops::dequantize_row(w_.position_embd.type, w_.position_embd.row(pos0 + static_cast<int64_t>(i)), row.data(), E);
+            for (int64_t d = 0; d < E; ++d) x[d] += row[d];
+        }
+    }
+}
+
+void AnyModel::output(const Scratch&, Scratch& s, int64_t rows, bool, ops::ThreadPool* pool) const {
+    s.logits.resize(rows * hp_.n_vocab);
+    ops::matmul(w_.output.type, w_.output.data, hp_.n_vocab, hp_.n_embd, s.xb.data(), rows, s.logits.data(), pool);
+}
+
+Session AnyModel::session(const SessionOptions& o) const { return Session(*this, o); }
+
+// ---- Session ------------------------------------------------------------------------------------
+
+struct Session::Pool {
+    explicit Pool(int threads) : pool(threads) {}
+    engine::Threads pool;
+};
+
+Session::Session(const AnyModel& m, const SessionOptions& o) : model_(&m), opt_(o) {
+    const Hparams& hp = m.hparams();
+    int64_t n_ctx = o.n_ctx > 0 ? o.n_ctx : hp.n_ctx_train;
+    if (m.file().find_tensor("position_embd.weight")) n_ctx = std::min(n_ctx, hp.n_ctx_train);  // no positions beyond
+    if (o.kv_type != GgmlType::F32 && o.kv_type != GgmlType::F16)
+        throw Error("-", "kv_type", "the KV cache is F32 or F16, not " + std::string(type_name(o.kv_type)));
+    if (o.n_batch < 1) throw Error("-", "n_batch", "must be >= 1");
+    kv_ = KvCache(o.kv_type, hp.n_layer, n_ctx, hp.kv_dim());
+    pool_ = std::make_unique<Pool>(std::max(1, o.threads));
+}
+
+Session::Session(Session&&) noexcept = default;
+Session::~Session() = default;
+
+std::span<const float> Session::eval(std::span<const Token> tokens, bool all_logits) {
+    const Hparams& hp = model_->hparams();
+    if (tokens.empty()) throw Error("-", "tokens", "nothing to evaluate");
+    for (size_t i = 0; i < tokens.size(); ++i)
+        if (tokens[i] < 0 || tokens[i] >= hp.n_vocab)
+            throw Error("-", "position " + std::to_string(i),
+                        "token id " + std::to_string(tokens[i]) + " out of range [0, " + std::to_string(hp.n_vocab) + ")");
+    if (n_past_ + static_cast<int64_t>(tokens.size()) > kv_.n_ctx())
+        throw Error("-", "position " + std::to_string(kv_.n_ctx()),
+                    "context limit: " + std::to_string(n_past_ + tokens.size()) + " tokens do not fit in n_ctx = " +
+                        std::to_string(kv_.n_ctx()));
+    const int64_t total = static_cast<int64_t>(tokens.size());
+    const int64_t batch = std::min(total, opt_.n_batch);
+    scratch_.reserve(hp, batch, kv_.n_ctx());
+    if (all_logits) all_.resize(total * hp.n_vocab);
+    for (int64_t done = 0; done < total; done += batch) {
+        const int64_t n = std::min(batch, total - done);
+        const bool last = done + n == total;
+        model_->forward(tokens.subspan(done, n), n_past_, scratch_, kv_, pool_->pool.get(), all_logits);
+        n_past_ += n;
+        if (all_logits) std::copy_n(scratch_.logits.data(), n * hp.n_vocab, all_.data() + done * hp.n_vocab);
+        if (last && !all_logits) return {scratch_.logits.data(), static_cast<size_t>(hp.n_vocab)};
+    }
+    return all_;
+}
+
+Token greedy_token(std::span<const float> logits) {
+    size_t best = 0;
+    for (size_t i = 1; i < logits.size(); ++i)
+        if (logits[i] > logits[best]) best = i;
+    return static_cast<Token>(best);
+}
+
+void Session::generate(std::span<const Token> prompt, const GenerateOptions& o, const std::function<bool(Token)>& on_token) {
+    decode::Chain chain;
+    const bool greedy = o.temperature <= 0.0f;
+    if (!greedy) {
+        if (o.top_k > 0) chain.add(decode::make_top_k(o.top_k));
+        if (o.top_p < 1.0f) chain.add(decode::make_top_p(o.top_p, 1));
+        if (o.min_p > 0.0f) chain.add(decode::make_min_p(o.min_p, 1));
+        chain.add(decode::make_temp(o.temperature));
+        uint32_t seed = o.seed;
+        if (seed == 0xFFFFFFFFu) seed = std::random_device{}();
+        chain.add(decode::make_dist(seed));
+    }
+    const decode::Vocab* vocab = model_->has_vocab() ? &model_->vocab() : nullptr;
+    std::span<const float> logits = eval(prompt);
+    for (int i = 0; i < o.max_tokens; ++i) {
+        const Token t = greedy ? greedy_token(logits) : chain.sample(logits);
+        if (!o.ignore_eos && vocab && vocab->is_eog(t)) return;
+        if (!on_token(t)) return;
+        if (i + 1 == o.max_tokens) return;
+        logits = eval(std::span<const Token>(&t, 1));
+    }
+}
+
+void Session::generate(std::string_view prompt, const GenerateOptions& o, const std::function<bool(std::string_view)>& on_piece) {
+    const decode::Vocab& v = model_->vocab();
+    const std::vector<Token> ids = v.encode(prompt, true, false);
+    generate(ids, o, [&](Token t) { return on_piece(v.token_to_piece(t, false)); });
+}
+
+}  // namespace zigllm

@@ -1,0 +1,150 @@
+// Models and sessions: Model<Arch> binds an architecture type to a GGUF file (checked at load);
+// a Session evaluates tokens against its own KV cache and generates text.
+#pragma once
+
+#include <functional>
+#include <memory>
+#include <span>
+#include <string>
+#include <vector>
+
+#include "zigllm/decode/vocab.hpp"
+#include "zigllm/graph/decoder.hpp"
+#include "zigllm/graph/hparams.hpp"
+#include "zigllm/graph/state.hpp"
+#include "zigllm/graph/steps.hpp"
+#include "zigllm/graph/weights.hpp"
+#include "zigllm/io/gguf.hpp"
+
+namespace zigllm {
+
+using decode::Token;
+
+struct SessionOptions {
+    int64_t n_ctx = 0;                  // 0: the model's training context
+    int threads = 1;
+    GgmlType kv_type = GgmlType::F16;   // F32 or F16
+    int64_t n_batch = 512;              // prompt tokens evaluated per forward pass
+};
+
+struct GenerateOptions {
+    int max_tokens = 128;
+    float temperature = 0.8f;           // 0: greedy (lowest id on ties)
+    int top_k = 40;
+    float top_p = 0.95f;
+    float min_p = 0.05f;
+    uint32_t seed = 0xFFFFFFFFu;        // LLAMA_DEFAULT_SEED: a random seed
+    bool ignore_eos = false;
+};
+
+class Session;
+
+// A runnable model of any architecture (what zigllm::load returns).
+class AnyModel {
+public:
+    virtual ~AnyModel() = default;
+    const Hparams& hparams() const { return hp_; }
+    const io::GgufFile& file() const { return file_; }
+    const decode::Vocab& vocab() const;
+    bool has_vocab() const { return vocab_ != nullptr; }
+    virtual std::string plan_text() const = 0;
+    virtual const char* arch_name() const = 0;
+
+    Session session(const SessionOptions& o = {}) const;
+
+    // Evaluates n tokens at positions pos0.. into the cache; writes logits of every row (all) or
+    // only the last one into s.logits.
+    virtual void forward(std::span<const Token> tokens, int64_t pos0, Scratch& s, KvCache& kv, ops::ThreadPool* pool,
+                         bool all_logits) const = 0;
+
+protected:
+    explicit AnyModel(const std::string& path);
+    void load_common(bool learned_positions);
+    void embed(std::span<const Token> tokens, int64_t pos0, Scratch& s) const;
+    void output(const Scratch& s_in, Scratch& s, int64_t n, bool all, ops::ThreadPool* pool) const;
+    io::GgufFile file_;
+    Hparams hp_;
+    ModelWeights w_;
+    std::shared_ptr<const decode::Vocab> vocab_;
+};
+
+// A model of a statically known architecture: `zigllm::Model<zigllm::arch::Llama> m{path}`.
+template <class Arch>
+class Model : public AnyModel {
+    using traits = detail::decoder_traits<Arch>;
+
+public:
+    explicit Model(const std::string& path) : AnyModel(path) {
+        load_common(traits::learned_positions);
+        WeightLoader L(file_);
+        w_.layers.resize(hp_.n_layer);
+        for (int64_t l = 0; l < hp_.n_layer; ++l) {
+            const std::string blk = "blk." + std::to_string(l) + ".";
+            hana::for_each(traits::plan, [&](auto s) {
+                steps::load(typename decltype(s)::type{}, w_.layers[l], L, blk, hp_);
+            });
+        }
+        using FN = typename traits::final_norm_type;
+        steps::load_norm(FN{}, w_.output_norm, w_.output_norm_b, L, "output_norm", hp_.n_embd);
+    }
+
+    std::string plan_text() const override { return describe_layer_plan<typename traits::layer_type>(); }
+    const char* arch_name() const override { return hp_.arch.c_str(); }
+
+    // The forward pass (llama2.c's run.c, over a batch): embed, the layer plan n_layer times,
+    // final norm, classifier.
+    void forward(std::span<const Token> tokens, int64_t pos0, Scratch& s, KvCache& kv, ops::ThreadPool* pool,
+                 bool all_logits) const override {
+        const int64_t n = static_cast<int64_t>(tokens.size());
+        embed(tokens, pos0, s);
+        for (int64_t l = 0; l < hp_.n_layer; ++l) {
+            StepContext c{hp_, w_.layers[l], s, kv, l, pos0, n, pool};
+            hana::for_each(traits::plan, [&](auto step) { steps::run(typename decltype(step)::type{}, c); });
+        }
+        const int64_t first = all_logits ? 0 : n - 1, rows = n - first;
+        using FN = typename traits::final_norm_type;
+        steps::apply_norm(FN{}, w_.output_norm, w_.output_norm_b, s.x.data() + first * hp_.n_embd, s.xb.data(), rows, hp_);
+        output(s, s, rows, all_logits, pool);
+    }
+};
+
+// One conversation with a model: its KV cache, position and scratch.
+class Session {
+public:
+    Session(const AnyModel& m, const SessionOptions& o);
+    Session(Session&&) noexcept;
+    ~Session();
+
+    const AnyModel& model() const { return *model_; }
+    int64_t n_past() const { return n_past_; }
+    int64_t n_ctx() const { return kv_.n_ctx(); }
+    size_t kv_bytes() const { return kv_.bytes(); }
+    void reset() { n_past_ = 0; }
+
+    // Appends tokens (prompt batches of n_batch; one token = the decode path) and returns the
+    // logits of the last one, or of every one (n_tokens x n_vocab) when all_logits.
+    // Error("-", "position P", ...) past the context limit; Error on an out-of-range id.
+    std::span<const float> eval(std::span<const Token> tokens, bool all_logits = false);
+
+    // Generates after `prompt_tokens` (evaluated first), calling on_token for each new token until
+    // max_tokens, an end-of-generation token (unless ignore_eos) or on_token returns false.
+    void generate(std::span<const Token> prompt_tokens, const GenerateOptions& o,
+                  const std::function<bool(Token)>& on_token);
+    // Text in, pieces out: tokenizes with the model's default special tokens.
+    void generate(std::string_view prompt, const GenerateOptions& o, const std::function<bool(std::string_view)>& on_piece);
+
+private:
+    const AnyModel* model_;
+    SessionOptions opt_;
+    KvCache kv_;
+    Scratch scratch_;
+    std::vector<float> all_;
+    int64_t n_past_ = 0;
+    struct Pool;
+    std::unique_ptr<Pool> pool_;
+};
+
+// Argmax in id order, lowest id on ties.
+Token greedy_token(std::span<const float> logits);
+
+}  // namespace zigllm

@@ -1,0 +1,102 @@
+#include "zigllm/graph/steps.hpp"
+
+#include <numeric>
+#include <vector>
+
+namespace zigllm::steps {
+
+void attend_head(const float* q, float* out, const KvCache& kv, int64_t layer, int64_t kv_offset, int64_t head_dim,
+                 int64_t lo, int64_t pos, float* scores, float* row) {
+    const float scale = 1.0f / std::sqrt(static_cast<float>(head_dim));
+    const bool f32 = kv.type() == GgmlType::F32;
+    float max_score = -INFINITY;
+    for (int64_t t = lo; t <= pos; ++t) {
+        const float* k = f32 ? kv.k_f32(layer, t) + kv_offset : (kv.load_k(layer, t, kv_offset, head_dim, row), row);
+        float dot = 0.0f;
+        for (int64_t d = 0; d < head_dim; ++d) dot += q[d] * k[d];
+        scores[t - lo] = dot * scale;
+        max_score = std::max(max_score, scores[t - lo]);
+    }
+    double sum = 0.0;
+    for (int64_t t = lo; t <= pos; ++t) {
+        const float e = std::exp(scores[t - lo] - max_score);
+        scores[t - lo] = e;
+        sum += e;
+    }
+    const float inv = static_cast<float>(1.0 / sum);
+    std::fill_n(out, head_dim, 0.0f);
+    for (int64_t t = lo; t <= pos; ++t) {
+        const float* v = f32 ? kv.v_f32(layer, t) + kv_offset : (kv.load_v(layer, t, kv_offset, head_dim, row), row);
+        const float p = scores[t - lo] * inv;
+        for (int64_t d = 0; d < head_dim; ++d) out[d] += p * v[d];
+    }
+}
+
+void gated_up(StepContext& c, const Matrix& gate, const Matrix& up, const ops::QuantizedActs& x, float* h) {
+    if (gate.type == up.type) {
+        ops::matmul_gated(gate.type, gate.data, up.data, gate.rows, x, h, c.pool, ops::Activation::silu);
+        return;
+    }
+    // Different types (some llama.cpp mixes): two matmuls, each on its own activation format.
+    const int64_t n = x.n_rows, ff = gate.rows;
+    ops::matmul(gate.type, gate.data, ff, acts_for(c, gate.type), h, c.pool, {.act = ops::Activation::silu});
+    ops::matmul(up.type, up.data, ff, acts_for(c, up.type), c.s.hb2.data(), c.pool);
+    for (int64_t i = 0; i < n * ff; ++i) h[i] *= c.s.hb2[i];
+}
+
+// Mixtral's sparse FFN (llama.cpp build_moe_ffn, softmax gating, weights renormalized over the
+// top-k): tokens are grouped by expert so that each expert's matrices are read once per batch.
+void run_moe(StepContext& c) {
+    const Hparams& hp = c.hp;
+    const int64_t E = hp.n_embd, ne = hp.n_expert, k = hp.n_expert_used, n = c.n;
+    Scratch& s = c.s;
+    ops::matmul(c.w.router.type, c.w.router.data, ne, acts_for(c, c.w.router.type), s.router.data(), c.pool);
+    std::vector<int32_t> order(ne);
+    for (int64_t i = 0; i < n; ++i) {
+        float* r = s.router.data() + i * ne;
+        float mx = *std::max_element(r, r + ne);
+        double sum = 0.0;
+        for (int64_t e = 0; e < ne; ++e) sum += (r[e] = std::exp(r[e] - mx));
+        for (int64_t e = 0; e < ne; ++e) r[e] = static_cast<float>(r[e] / sum);
+        std::iota(order.begin(), order.end(), 0);
+        std::stable_sort(order.begin(), order.end(), [&](int32_t a, int32_t b) { return r[a] > r[b]; });
+        float wsum = 0.0f;
+        for (int64_t j = 0; j < k; ++j) wsum += r[order[j]];
+        for (int64_t j = 0; j < k; ++j) {
+            s.sel[i * k + j] = order[j];
+            s.sel_w[i * k + j] = r[order[j]] / wsum;
+        }
+    }
+    std::vector<float> acc(n * E, 0.0f);
+    std::vector<int64_t> rows;
+    std::vector<float> weights;
+    ops::QuantizedActs xq;
+    for (int64_t e = 0; e < ne; ++e) {
+        rows.clear();
+        weights.clear();
+        for (int64_t i = 0; i < n; ++i)
+            for (int64_t j = 0; j < k; ++j)
+                if (s.sel[i * k + j] == e) { rows.push_back(i); weights.push_back(s.sel_w[i * k + j]); }
+        if (rows.empty()) continue;
+        const int64_t m = static_cast<int64_t>(rows.size());
+        for (int64_t r = 0; r < m; ++r) std::copy_n(s.xb.data() + rows[r] * E, E, s.gather.data() + r * E);
+        const Matrix gate = c.w.gate_exps.mat(e), up = c.w.up_exps.mat(e), down = c.w.down_exps.mat(e);
+        ops::quantize_acts(gate.type, s.gather.data(), m, E, xq, c.pool);
+        if (gate.type == up.type) {
+            ops::matmul_gated(gate.type, gate.data, up.data, hp.n_ff, xq, s.hb.data(), c.pool, ops::Activation::silu);
+        } else {
+            ops::matmul(gate.type, gate.data, hp.n_ff, xq, s.hb.data(), c.pool, {.act = ops::Activation::silu});
+            ops::matmul(up.type, up.data, hp.n_ff, E, s.gather.data(), m, s.hb2.data(), c.pool);
+            for (int64_t i = 0; i < m * hp.n_ff; ++i) s.hb[i] *= s.hb2[i];
+        }
+        ops::matmul(down.type, down.data, E, hp.n_ff, s.hb.data(), m, s.expert_out.data(), c.pool);
+        for (int64_t r = 0; r < m; ++r) {
+            float* a = acc.data() + rows[r] * E;
+            const float* o = s.expert_out.data() + r * E;
+            for (int64_t d = 0; d < E; ++d) a[d] += weights[r] * o[d];
+        }
+    }
+    for (int64_t i = 0; i < n * E; ++i) s.x[i] += acc[i];
+}
+
+}  // namespace zigllm::steps

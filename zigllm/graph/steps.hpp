@@ -1,0 +1,213 @@
+// What each plan step loads and computes. A step is a type from zigllm/graph/plan.hpp; its weights
+// come from the usual GGUF names (blk.N.attn_q.weight ...), its sizes from Hparams.
+#pragma once
+
+#include <algorithm>
+#include <cmath>
+#include <string>
+
+#include "zigllm/graph/kernels.hpp"
+#include "zigllm/graph/plan.hpp"
+#include "zigllm/graph/state.hpp"
+#include "zigllm/graph/weights.hpp"
+#include "zigllm/ops/ops.hpp"
+
+namespace zigllm {
+
+// Everything a step of one layer sees while it runs over a batch of n tokens at positions pos0...
+struct StepContext {
+    const Hparams& hp;
+    const LayerWeights& w;
+    Scratch& s;
+    KvCache& kv;
+    int64_t layer, pos0, n;
+    ops::ThreadPool* pool;
+};
+
+namespace steps {
+
+// The normalized rows xb, quantized for a weight of type t (once; reused while the type's
+// activation format is the same).
+inline const ops::QuantizedActs& acts_for(StepContext& c, GgmlType t) {
+    if (!c.s.acts_valid || c.s.acts.type != ops::activation_type(t) || c.s.acts.n_rows != c.n) {
+        ops::quantize_acts(t, c.s.xb.data(), c.n, c.hp.n_embd, c.s.acts, c.pool);
+        c.s.acts_valid = true;
+    }
+    return c.s.acts;
+}
+
+inline void apply_norm(rms_norm, const Vector& w, const Vector&, const float* x, float* y, int64_t n, const Hparams& hp) {
+    kernels::rms_norm(x, w.data, y, n, hp.n_embd, hp.norm_eps);
+}
+inline void apply_norm(layer_norm, const Vector& w, const Vector& b, const float* x, float* y, int64_t n, const Hparams& hp) {
+    kernels::layer_norm(x, w.data, b.data, y, n, hp.n_embd, hp.norm_eps);
+}
+template <class Norm>
+void load_norm(Norm, Vector& w, Vector& b, const WeightLoader& L, const std::string& name, int64_t n) {
+    w = L.vector(name + ".weight", n);
+    if constexpr (std::is_same_v<Norm, layer_norm>) b = L.optional_vector(name + ".bias", n);
+}
+
+// The first weight each input group's quantization serves (to pick its activation format).
+inline GgmlType first_weight_type(step::group g, const LayerWeights& w) {
+    if (g == step::group::attention_input) return w.wqkv ? w.wqkv.type : w.wq.type;
+    if (w.router) return w.gate_exps.type;
+    return w.w_gate ? w.w_gate.type : w.w_up.type;
+}
+
+// ---- norm + quantization ------------------------------------------------------------------------
+template <class N, step::group G>
+void load(step::norm_quantize<N, G>, LayerWeights& w, const WeightLoader& L, const std::string& blk, const Hparams& hp) {
+    if constexpr (G == step::group::attention_input) load_norm(N{}, w.attn_norm, w.attn_norm_b, L, blk + "attn_norm", hp.n_embd);
+    else load_norm(N{}, w.ffn_norm, w.ffn_norm_b, L, blk + "ffn_norm", hp.n_embd);
+}
+template <class N, step::group G>
+void run(step::norm_quantize<N, G>, StepContext& c) {
+    const bool attn = G == step::group::attention_input;
+    apply_norm(N{}, attn ? c.w.attn_norm : c.w.ffn_norm, attn ? c.w.attn_norm_b : c.w.ffn_norm_b, c.s.x.data(),
+               c.s.xb.data(), c.n, c.hp);
+    c.s.acts_valid = false;
+    acts_for(c, first_weight_type(G, c.w));
+}
+template <step::group G>
+void load(step::quantize<G>, LayerWeights&, const WeightLoader&, const std::string&, const Hparams&) {}
+template <step::group G>
+void run(step::quantize<G>, StepContext& c) {
+    std::copy_n(c.s.x.data(), c.n * c.hp.n_embd, c.s.xb.data());
+    c.s.acts_valid = false;
+    acts_for(c, first_weight_type(G, c.w));
+}
+
+// ---- attention ----------------------------------------------------------------------------------
+template <class A>
+void load(step::qkv_rope_store<A>, LayerWeights& w, const WeightLoader& L, const std::string& blk, const Hparams& hp) {
+    const int64_t E = hp.n_embd, qd = hp.q_dim(), kvd = hp.kv_dim();
+    if (L.has(blk + "attn_qkv.weight")) {
+        w.wqkv = L.matrix(blk + "attn_qkv.weight", qd + 2 * kvd, E);
+        if constexpr (A::has_bias) w.bqkv = L.vector(blk + "attn_qkv.bias", qd + 2 * kvd);
+    } else {
+        w.wq = L.matrix(blk + "attn_q.weight", qd, E);
+        w.wk = L.matrix(blk + "attn_k.weight", kvd, E);
+        w.wv = L.matrix(blk + "attn_v.weight", kvd, E);
+        if constexpr (A::has_bias) {
+            w.bq = L.vector(blk + "attn_q.bias", qd);
+            w.bk = L.vector(blk + "attn_k.bias", kvd);
+            w.bv = L.vector(blk + "attn_v.bias", kvd);
+        }
+    }
+    if constexpr (std::is_same_v<typename A::heads_kind, heads::full>)
+        if (hp.n_head_kv != hp.n_head)
+            L.file().fail(hp.arch + ".attention.head_count_kv", "this architecture type has full (not grouped) heads");
+}
+template <class A>
+void run(step::qkv_rope_store<A>, StepContext& c) {
+    const Hparams& hp = c.hp;
+    const int64_t qd = hp.q_dim(), kvd = hp.kv_dim(), ld = qd + 2 * kvd;
+    float* qkv = c.s.qkv.data();
+    if (c.w.wqkv) {
+        ops::matmul(c.w.wqkv.type, c.w.wqkv.data, ld, acts_for(c, c.w.wqkv.type), qkv, c.pool, {.bias = c.w.bqkv.data}, ld);
+    } else {
+        ops::matmul(c.w.wq.type, c.w.wq.data, qd, acts_for(c, c.w.wq.type), qkv, c.pool, {.bias = c.w.bq.data}, ld);
+        ops::matmul(c.w.wk.type, c.w.wk.data, kvd, acts_for(c, c.w.wk.type), qkv + qd, c.pool, {.bias = c.w.bk.data}, ld);
+        ops::matmul(c.w.wv.type, c.w.wv.data, kvd, acts_for(c, c.w.wv.type), qkv + qd + kvd, c.pool, {.bias = c.w.bv.data}, ld);
+    }
+    for (int64_t i = 0; i < c.n; ++i) {
+        float* q = qkv + i * ld;
+        float* k = q + qd;
+        const int64_t pos = c.pos0 + i;
+        using P = typename A::position;
+        if constexpr (!std::is_same_v<P, no_rope>) {
+            kernels::rope(q, hp.n_head, hp.head_dim, pos, P::style == rope_style::neox, hp.rope);
+            kernels::rope(k, hp.n_head_kv, hp.head_dim, pos, P::style == rope_style::neox, hp.rope);
+        }
+        c.kv.store(c.layer, pos, k, k + kvd);
+    }
+}
+
+template <class A>
+void load(step::attend<A>, LayerWeights&, const WeightLoader& L, const std::string&, const Hparams& hp) {
+    if constexpr (A::windowed)
+        if (hp.sliding_window <= 0) L.file().fail(hp.arch + ".attention.sliding_window", "missing for a windowed architecture");
+}
+
+// One query row against cached positions [lo, pos]: out = softmax(q.k / sqrt(d)) . v
+void attend_head(const float* q, float* out, const KvCache& kv, int64_t layer, int64_t kv_offset, int64_t head_dim,
+                 int64_t lo, int64_t pos, float* scores, float* row);
+
+template <class A>
+void run(step::attend<A>, StepContext& c) {
+    const Hparams& hp = c.hp;
+    const int64_t qd = hp.q_dim(), kvd = hp.kv_dim(), ld = qd + 2 * kvd, group = hp.n_head / hp.n_head_kv;
+    for (int64_t i = 0; i < c.n; ++i) {
+        const int64_t pos = c.pos0 + i;
+        const int64_t lo = A::windowed ? std::max<int64_t>(0, pos - hp.sliding_window + 1) : 0;
+        for (int64_t h = 0; h < hp.n_head; ++h)
+            attend_head(c.s.qkv.data() + i * ld + h * hp.head_dim, c.s.att.data() + i * qd + h * hp.head_dim, c.kv,
+                        c.layer, (h / group) * hp.head_dim, hp.head_dim, lo, pos, c.s.scores.data(), c.s.kv_row.data());
+    }
+}
+
+template <bool B>
+void load(step::attn_output_residual<B>, LayerWeights& w, const WeightLoader& L, const std::string& blk, const Hparams& hp) {
+    w.wo = L.matrix(blk + "attn_output.weight", hp.n_embd, hp.q_dim());
+    if constexpr (B) w.bo = L.vector(blk + "attn_output.bias", hp.n_embd);
+}
+template <bool B>
+void run(step::attn_output_residual<B>, StepContext& c) {
+    ops::matmul(c.w.wo.type, c.w.wo.data, c.hp.n_embd, c.hp.q_dim(), c.s.att.data(), c.n, c.s.x.data(), c.pool,
+                {.bias = c.w.bo.data, .residual = c.s.x.data()});
+}
+
+// ---- feed-forward -------------------------------------------------------------------------------
+template <class K, bool B>
+void load(step::ffn_up<K, B>, LayerWeights& w, const WeightLoader& L, const std::string& blk, const Hparams& hp) {
+    if (hp.n_ff <= 0) L.file().fail(hp.arch + ".feed_forward_length", "missing");
+    if constexpr (std::is_same_v<K, swiglu>) w.w_gate = L.matrix(blk + "ffn_gate.weight", hp.n_ff, hp.n_embd);
+    w.w_up = L.matrix(blk + "ffn_up.weight", hp.n_ff, hp.n_embd);
+    if constexpr (B) w.b_up = L.vector(blk + "ffn_up.bias", hp.n_ff);
+}
+
+// h = silu(gate x) * up x, fused in one matmul when gate and up share a type.
+void gated_up(StepContext& c, const Matrix& gate, const Matrix& up, const ops::QuantizedActs& x, float* h);
+
+template <class K, bool B>
+void run(step::ffn_up<K, B>, StepContext& c) {
+    if constexpr (std::is_same_v<K, swiglu>) {
+        gated_up(c, c.w.w_gate, c.w.w_up, acts_for(c, c.w.w_gate.type), c.s.hb.data());
+    } else {
+        // The activation is ggml's fp16-table GELU, applied here (ops' Activation::gelu is exact).
+        ops::matmul(c.w.w_up.type, c.w.w_up.data, c.hp.n_ff, acts_for(c, c.w.w_up.type), c.s.hb.data(), c.pool,
+                    {.bias = c.w.b_up.data});
+        kernels::gelu(c.s.hb.data(), c.n * c.hp.n_ff);
+    }
+}
+
+template <bool B>
+void load(step::ffn_down_residual<B>, LayerWeights& w, const WeightLoader& L, const std::string& blk, const Hparams& hp) {
+    w.w_down = L.matrix(blk + "ffn_down.weight", hp.n_embd, hp.n_ff);
+    if constexpr (B) w.b_down = L.vector(blk + "ffn_down.bias", hp.n_embd);
+}
+template <bool B>
+void run(step::ffn_down_residual<B>, StepContext& c) {
+    ops::matmul(c.w.w_down.type, c.w.w_down.data, c.hp.n_embd, c.hp.n_ff, c.s.hb.data(), c.n, c.s.x.data(), c.pool,
+                {.bias = c.w.b_down.data, .residual = c.s.x.data()});
+}
+
+template <class E>
+void load(step::moe_experts<E>, LayerWeights& w, const WeightLoader& L, const std::string& blk, const Hparams& hp) {
+    static_assert(std::is_same_v<E, swiglu>, "MoE experts are SwiGLU");
+    if (hp.n_expert <= 0) L.file().fail(hp.arch + ".expert_count", "missing for a mixture-of-experts architecture");
+    if (hp.n_ff <= 0) L.file().fail(hp.arch + ".feed_forward_length", "missing");
+    w.router = L.matrix(blk + "ffn_gate_inp.weight", hp.n_expert, hp.n_embd);
+    w.gate_exps = L.matrix(blk + "ffn_gate_exps.weight", hp.n_ff, hp.n_embd, hp.n_expert);
+    w.up_exps = L.matrix(blk + "ffn_up_exps.weight", hp.n_ff, hp.n_embd, hp.n_expert);
+    w.down_exps = L.matrix(blk + "ffn_down_exps.weight", hp.n_embd, hp.n_ff, hp.n_expert);
+}
+void run_moe(StepContext& c);
+template <class E>
+void run(step::moe_experts<E>, StepContext& c) {
+    run_moe(c);
+}
+
+}  // namespace steps
+}  // namespace zigllm
