@@ -1,7 +1,12 @@
 // The one header the ops dispatch needs for the i-quant and ternary weight types
 // (IQ1_S IQ1_M IQ2_XXS IQ2_XS IQ2_S IQ3_XXS IQ3_S IQ4_NL IQ4_XS TQ1_0 TQ2_0):
 //
-//     if (iq::is_iq_type(t)) { iq::dequantize_row(...) | iq::quantize_row(...) | iq::dot_rows(...) }
+//     if (iq::is_iq_type(t)) { iq::dequantize_row(...) | iq::quantize_row(...) | iq::matmul(...) }
+//
+// A threaded matmul over ops::QuantizedActs X gives each thread a band of output rows [r0, r1):
+//     iq::matmul(t, W + r0 * row_bytes(t, cols), row_bytes(t, cols), r1 - r0,
+//                X.row(0), X.row_stride, X.n_rows, cols, Y + r0, ldy);
+// (Y[i * ldy + r]; one Highway dispatch per call), then applies the output step to its band.
 //
 // Paired activation types: Q8_0 for IQ4_NL, Q8_K for the others (ggml's vec_dot_type).
 #pragma once
