@@ -7,6 +7,7 @@
 #include <cmath>
 
 #include "zigllm/decode/sampling.hpp"
+#include "zigllm/decode/sampling_params.hpp"
 #include "zigllm/decode/sampling_spec.hpp"
 #include "zigllm/io/error.hpp"
 
@@ -239,4 +240,51 @@ BOOST_AUTO_TEST_CASE(chain_spec_refusals_name_the_field) {
         "c.json");
     BOOST_TEST(spec.history == std::vector<Token>{1});
     BOOST_TEST(quote_nonfinite_json("[NaN, \"NaN\", -Infinity]") == "[\"nan\", \"NaN\", \"-inf\"]");
+}
+
+BOOST_AUTO_TEST_CASE(params_chain_like_llama_common) {
+    SamplingParams p;
+    p.seed = 11;
+    p.penalty_repeat = 1.1f;
+    auto c = make_sampler_chain(p, nullptr, 8, 64, 32);
+    std::vector<std::string> names;
+    for (size_t i = 0; i < c.size(); ++i) names.emplace_back(c.at(i).name());
+    const std::vector<std::string> want{"penalties", "top-n-sigma", "top-k", "typical", "top-p", "min-p", "xtc", "temp-ext", "dist"};
+    BOOST_TEST(names == want, boost::test_tools::per_element());
+    // temp 0: greedy over the id order, lowest id among equal maxima
+    p.temp = 0.0f;
+    auto g = make_sampler_chain(p, nullptr, 8, 64, 32);
+    BOOST_TEST(g.sample(std::vector<float>{0, 5, 1, 5, 5, 2, 0, 0}) == 1);
+    // seeded: the same tokens again
+    p.temp = 1.0f;
+    p.top_k = 0;
+    p.top_p = 1.0f;
+    p.min_p = 0.0f;
+    std::vector<float> logits(64);
+    for (size_t i = 0; i < logits.size(); ++i) logits[i] = std::cos(float(i));
+    auto draw = [&] {
+        auto ch = make_sampler_chain(p, nullptr, 64, 64, 32);
+        std::vector<Token> t;
+        for (int i = 0; i < 32; ++i) t.push_back(ch.sample(logits));
+        return t;
+    };
+    BOOST_TEST(draw() == draw());
+    p.mirostat = 2;
+    auto m = make_sampler_chain(p, nullptr, 64, 64, 32);
+    BOOST_TEST(m.size() == 2u);
+    BOOST_TEST(m.at(1).name() == "mirostat-v2");
+}
+
+BOOST_AUTO_TEST_CASE(nan_logits_do_not_break_sorting) {
+    std::vector<float> logits(300);
+    for (size_t i = 0; i < logits.size(); ++i) logits[i] = i % 7 == 0 ? NAN : i % 11 == 0 ? -INFINITY : float(i % 13);
+    for (int k : {5, 200}) {
+        auto cur = CandidateArray::from_logits(logits);
+        apply_top_k(cur, k);
+        BOOST_TEST(cur.size == static_cast<size_t>(k));
+        BOOST_TEST(cur[0].logit == 12.0f);
+    }
+    Chain c;
+    c.add(make_typical(0.5f, 1)).add(make_min_p(0.1f, 1)).add(make_top_p(0.9f, 1)).add(make_dist(1));
+    BOOST_CHECK_NO_THROW(c.sample(logits));
 }

@@ -20,7 +20,12 @@ CandidateArray CandidateArray::from_logits(std::span<const float> logits) {
 }
 
 namespace {
-bool by_logit_desc(const TokenData& a, const TokenData& b) { return a.logit > b.logit; }
+// llama.cpp's `a.logit > b.logit`, made a strict weak order when NaN logits come in (bad input must
+// not send std::sort out of bounds): NaN sorts after everything. Same order for every other value.
+bool by_logit_desc(const TokenData& a, const TokenData& b) {
+    if (std::isnan(b.logit)) return !std::isnan(a.logit);
+    return a.logit > b.logit;
+}
 }  // namespace
 
 void softmax(CandidateArray& cur) {
@@ -74,8 +79,10 @@ void apply_top_k(CandidateArray& cur, int32_t k) {
             std::vector<int> bucket_of(n);
             std::vector<int> histo(nbuckets, 0);
             for (int i = 0; i < n; ++i) {
-                int ib = int(scale * cur[i].logit + inter);
-                ib = std::max(0, std::min(nbuckets - 1, ib));
+                // clamped before the conversion (llama.cpp converts first: UB for inf / NaN / huge
+                // values, which x86 maps to INT_MIN, i.e. the lowest bucket; so does this)
+                const float x = scale * cur[i].logit + inter;
+                const int ib = !(x > 0.0f) ? 0 : x >= float(nbuckets - 1) ? nbuckets - 1 : int(x);
                 bucket_of[i] = ib;
                 ++histo[ib];
             }
@@ -276,7 +283,10 @@ struct Typical final : detail::Cloneable<Typical> {
         for (size_t i = 0; i < cur.size; ++i) score[i] = fabsf(-logf(cur[i].p) - entropy);
         std::vector<size_t> order(cur.size);
         std::iota(order.begin(), order.end(), size_t{0});
-        std::sort(order.begin(), order.end(), [&](size_t a, size_t b) { return score[a] < score[b]; });
+        std::sort(order.begin(), order.end(), [&](size_t a, size_t b) {  // NaN scores (bad input) last
+            if (std::isnan(score[b])) return !std::isnan(score[a]);
+            return score[a] < score[b];
+        });
         float cum = 0.0f;
         size_t last = order.size();
         for (size_t i = 0; i < order.size(); ++i) {

@@ -1,6 +1,7 @@
 // Mirostat v1 and v2 (Basu et al. 2021) as in llama.cpp, with v1's k overflow given a defined result.
 #include <algorithm>
 #include <cmath>
+#include <cstdint>
 
 #include "zigllm/decode/sampling.hpp"
 #include "zigllm/decode/sampling_detail.hpp"
@@ -57,7 +58,8 @@ struct MirostatV1 final : detail::Cloneable<MirostatV1, Mirostat> {
         softmax(cur);
         // s_hat: Zipf exponent estimated from the m most probable tokens
         float sum_ti_bi = 0.0f, sum_ti_sq = 0.0f;
-        for (size_t i = 0; i < size_t(m - 1) && i < cur.size - 1; ++i) {
+        const size_t m_lim = m >= 1 ? static_cast<size_t>(m) - 1 : SIZE_MAX;  // size_t(m - 1), without overflow
+        for (size_t i = 0; i < m_lim && i < cur.size - 1; ++i) {
             const float t_i = logf(float(i + 2) / float(i + 1));
             const float b_i = logf(cur[i].p / cur[i + 1].p);
             sum_ti_bi += t_i * b_i;

@@ -2,6 +2,7 @@
 // presence penalties, DRY (Koboldcpp's algorithm as ported into llama.cpp) and logit bias.
 #include <algorithm>
 #include <cmath>
+#include <cstdint>
 #include <cstring>
 #include <deque>
 #include <unordered_map>
@@ -162,9 +163,10 @@ struct Dry final : detail::Cloneable<Dry> {
                     break;
                 }
             if (single_token_breaker) continue;
-            int e = it->second - allowed_length;
+            int64_t e = int64_t{it->second} - allowed_length;  // 64-bit: no overflow for odd allowed_length
             if (max_exponent > 0 && e > max_exponent) e = max_exponent;
-            const float penalty = static_cast<float>(multiplier * std::pow(base, e));  // float, as the reference
+            e = std::clamp<int64_t>(e, INT32_MIN, INT32_MAX);
+            const float penalty = static_cast<float>(multiplier * std::pow(base, static_cast<int>(e)));  // float, as the reference
             c.logit -= penalty;
         }
         cur.sorted = false;
