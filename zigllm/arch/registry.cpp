@@ -51,14 +51,36 @@ std::string registered_type(const io::GgufFile& f) {
     return {};
 }
 
-std::string describe_plan(const io::GgufFile& f) {
-    switch (kind_of(f)) {
+namespace {
+std::string type_plan(Kind k) {
+    switch (k) {
         case Kind::llama: return plan_for<arch::Llama>("Llama");
         case Kind::mistral: return plan_for<arch::Mistral>("Mistral");
         case Kind::mixtral: return plan_for<arch::Mixtral>("Mixtral");
         case Kind::gpt2: return plan_for<arch::Gpt2>("Gpt2");
     }
     return {};
+}
+}  // namespace
+
+std::string describe_plan(const io::GgufFile& f) {
+    std::string out = type_plan(kind_of(f));
+    // The run-time half of the plan: sizes and, per matmul of layer 0, the weight type and the
+    // activation format its input is quantized to (resolved once at load).
+    const Hparams hp = Hparams::from_gguf(f);
+    out += "hyperparameters: n_embd " + std::to_string(hp.n_embd) + ", n_layer " + std::to_string(hp.n_layer) +
+           ", n_head " + std::to_string(hp.n_head) + "/" + std::to_string(hp.n_head_kv) + " kv, head_dim " +
+           std::to_string(hp.head_dim) + ", n_ff " + std::to_string(hp.n_ff);
+    if (hp.n_expert) out += ", experts " + std::to_string(hp.n_expert_used) + " of " + std::to_string(hp.n_expert);
+    if (hp.sliding_window) out += ", sliding window " + std::to_string(hp.sliding_window);
+    out += "\nmatmuls of blk.0 (weight type -> activation type):\n";
+    for (const auto& t : f.tensors()) {
+        if (t.name.substr(0, 6) != "blk.0." || t.n_dims < 2) continue;
+        const bool ok = ops::supported(t.type);
+        out += "  " + std::string(t.name) + ": " + std::string(type_name(t.type)) + " -> " +
+               (ok ? std::string(type_name(ops::activation_type(t.type))) : std::string("(unsupported)")) + "\n";
+    }
+    return out;
 }
 
 }  // namespace zigllm

@@ -3,6 +3,7 @@
 #include <string>
 
 #include "zigllm/cli/command.hpp"
+#include "zigllm/arch/registry.hpp"  // engine: describe_plan for --plan
 #include "zigllm/io/gguf.hpp"
 
 namespace {
@@ -71,10 +72,9 @@ int run_info(const std::vector<std::string>& args) {
     }
     std::printf("  total tensor bytes = %llu\n", static_cast<unsigned long long>(total));
 
-    if (plan) {
-        // --plan: the engine's printed plan (hooked in by the engine work).
-        throw zigllm::Error(file, "--plan", "plan printing is not available in this build yet");
-    }
+    // ---- engine block (engine work): --plan prints the fused static plan of one layer ----
+    if (plan) std::printf("\nplan:\n%s", zigllm::describe_plan(f).c_str());
+    // ---- end of engine block ----
     return 0;
 }
 

@@ -3,7 +3,7 @@
 #include <algorithm>
 #include <cstring>
 
-#include "zigllm/decode/sampling.hpp"
+#include "zigllm/decode/sampling_params.hpp"
 #include "zigllm/engine/pool.hpp"
 
 namespace zigllm {
@@ -110,24 +110,28 @@ Token greedy_token(std::span<const float> logits) {
 }
 
 void Session::generate(std::span<const Token> prompt, const GenerateOptions& o, const std::function<bool(Token)>& on_token) {
-    decode::Chain chain;
-    const bool greedy = o.temperature <= 0.0f;
-    if (!greedy) {
-        if (o.top_k > 0) chain.add(decode::make_top_k(o.top_k));
-        if (o.top_p < 1.0f) chain.add(decode::make_top_p(o.top_p, 1));
-        if (o.min_p > 0.0f) chain.add(decode::make_min_p(o.min_p, 1));
-        chain.add(decode::make_temp(o.temperature));
-        uint32_t seed = o.seed;
-        if (seed == 0xFFFFFFFFu) seed = std::random_device{}();
-        chain.add(decode::make_dist(seed));
-    }
+    const Hparams& hp = model_->hparams();
     const decode::Vocab* vocab = model_->has_vocab() ? &model_->vocab() : nullptr;
+    decode::SamplingParams sp;
+    sp.temp = o.temperature;
+    sp.top_k = o.top_k;
+    sp.top_p = o.top_p;
+    sp.min_p = o.min_p;
+    sp.seed = o.seed;
+    sp.penalty_repeat = o.repeat_penalty;
+    decode::Chain inner = decode::make_sampler_chain(sp, vocab, static_cast<int32_t>(hp.n_vocab),
+                                                     static_cast<int32_t>(hp.n_ctx_train), static_cast<int32_t>(n_ctx()));
+    // Penalties see the prompt, as in llama.cpp's common_sampler (prompt accepted, not by the grammar).
+    for (Token t : prompt) inner.accept(t);
+    decode::Chain chain;
+    if (o.constraint) chain.add(o.constraint->clone());
+    chain.add(std::make_unique<decode::Chain>(std::move(inner)));
     std::span<const float> logits = eval(prompt);
     for (int i = 0; i < o.max_tokens; ++i) {
-        const Token t = greedy ? greedy_token(logits) : chain.sample(logits);
+        const Token t = chain.sample(logits);
         if (!o.ignore_eos && vocab && vocab->is_eog(t)) return;
         if (!on_token(t)) return;
-        if (i + 1 == o.max_tokens) return;
+        if (i + 1 == o.max_tokens || n_past_ >= n_ctx()) return;  // the context is full: stop
         logits = eval(std::span<const Token>(&t, 1));
     }
 }

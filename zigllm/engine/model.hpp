@@ -8,6 +8,7 @@
 #include <string>
 #include <vector>
 
+#include "zigllm/decode/sampling.hpp"
 #include "zigllm/decode/vocab.hpp"
 #include "zigllm/graph/decoder.hpp"
 #include "zigllm/graph/hparams.hpp"
@@ -29,12 +30,15 @@ struct SessionOptions {
 
 struct GenerateOptions {
     int max_tokens = 128;
-    float temperature = 0.8f;           // 0: greedy (lowest id on ties)
+    float temperature = 0.8f;           // 0: greedy (argmax in id order, lowest id on ties)
     int top_k = 40;
     float top_p = 0.95f;
     float min_p = 0.05f;
     uint32_t seed = 0xFFFFFFFFu;        // LLAMA_DEFAULT_SEED: a random seed
+    float repeat_penalty = 1.0f;        // over the last 64 tokens
     bool ignore_eos = false;
+    // Applied before the chain (e.g. a grammar sampler); cloned per generation. May be null.
+    const decode::Sampler* constraint = nullptr;
 };
 
 class Session;
