@@ -8,8 +8,19 @@
 #include "zigllm/graph/kernels.hpp"
 #include "zigllm/io/error.hpp"
 #include "zigllm/ops/ops.hpp"
+#include "zigllm/ops/thread_pool.hpp"
 
 namespace zigllm::ops {
+
+// Sequential: the stand-in runs every section on the calling thread.
+ThreadPool::ThreadPool(int n_threads) : n_threads_(n_threads < 1 ? 1 : n_threads) {}
+ThreadPool::~ThreadPool() = default;
+void ThreadPool::run(const std::function<void(int)>& fn) {
+    for (int i = 0; i < n_threads_; ++i) fn(i);
+}
+void ThreadPool::parallel_for(int64_t n, int64_t, const std::function<void(int64_t, int64_t)>& fn) {
+    if (n > 0) fn(0, n);
+}
 
 namespace {
 float bf16_to_f32(uint16_t h) {
