@@ -55,6 +55,13 @@ inline GgmlType first_weight_type(step::group g, const LayerWeights& w) {
     return w.w_gate ? w.w_gate.type : w.w_up.type;
 }
 
+// The residual stream as the output step's residual input. A copy, not x itself: ops' matmul
+// writes Y before it adds the residual, so residual must not alias Y.
+inline const float* residual_input(StepContext& c) {
+    std::copy_n(c.s.x.data(), c.n * c.hp.n_embd, c.s.residual.data());
+    return c.s.residual.data();
+}
+
 // ---- norm + quantization ------------------------------------------------------------------------
 template <class N, step::group G>
 void load(step::norm_quantize<N, G>, LayerWeights& w, const WeightLoader& L, const std::string& blk, const Hparams& hp) {
@@ -155,7 +162,7 @@ void load(step::attn_output_residual<B>, LayerWeights& w, const WeightLoader& L,
 template <bool B>
 void run(step::attn_output_residual<B>, StepContext& c) {
     ops::matmul(c.w.wo.type, c.w.wo.data, c.hp.n_embd, c.hp.q_dim(), c.s.att.data(), c.n, c.s.x.data(), c.pool,
-                {.bias = c.w.bo.data, .residual = c.s.x.data()});
+                {.bias = c.w.bo.data, .residual = residual_input(c)});
 }
 
 // ---- feed-forward -------------------------------------------------------------------------------
@@ -190,7 +197,7 @@ void load(step::ffn_down_residual<B>, LayerWeights& w, const WeightLoader& L, co
 template <bool B>
 void run(step::ffn_down_residual<B>, StepContext& c) {
     ops::matmul(c.w.w_down.type, c.w.w_down.data, c.hp.n_embd, c.hp.n_ff, c.s.hb.data(), c.n, c.s.x.data(), c.pool,
-                {.bias = c.w.b_down.data, .residual = c.s.x.data()});
+                {.bias = c.w.b_down.data, .residual = residual_input(c)});
 }
 
 template <class E>
