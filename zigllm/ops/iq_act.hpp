@@ -40,6 +40,10 @@ inline float fp16_to_f32(uint16_t h) {
     return f;
 }
 
+// All 65,536 halves as floats (256 KiB, built on first use; thread-safe). For kernels that convert a
+// scale per few values, where the scalar F16C conversion is slower than a (mostly cached) load.
+const float* fp16_to_f32_table();
+
 // float -> IEEE binary16 bits, round to nearest even (ggml's GGML_FP32_TO_FP16).
 inline uint16_t f32_to_fp16(float f) {
     uint32_t x;

@@ -136,11 +136,12 @@ HWY_INLINE void Iq4XsTile(const BlockIQ4_XS* HWY_RESTRICT x, const BlockQ8K* con
 template <int NX>
 HWY_INLINE void Iq4NlTile(const BlockIQ4_NL* HWY_RESTRICT x, const BlockQ8_0* const* y, int64_t nb, float* out) {
     alignas(64) int8_t w[kQK4_NL];
+    const float* half = fp16_to_f32_table();  // two scale conversions per 32 values
     float sumf[NX] = {};
     for (int64_t i = 0; i < nb; ++i) {
         DecodeIq4Nibbles(x[i].qs, w);
-        const float dw = fp16_to_f32(x[i].d);
-        for (int j = 0; j < NX; ++j) sumf[j] += fp16_to_f32(y[j][i].d) * dw * Dot(w, y[j][i].qs, kQK4_NL);
+        const float dw = half[x[i].d];
+        for (int j = 0; j < NX; ++j) sumf[j] += half[y[j][i].d] * dw * Dot(w, y[j][i].qs, kQK4_NL);
     }
     for (int j = 0; j < NX; ++j) out[j] = sumf[j];
 }

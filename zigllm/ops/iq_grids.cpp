@@ -3,6 +3,10 @@
 // that file; the values are the format definition and must not be edited.
 #include "zigllm/ops/iq_grids.hpp"
 
+#include <memory>
+
+#include "zigllm/ops/iq_act.hpp"
+
 namespace zigllm::ops::iq {
 alignas(64) const uint8_t kmask_iq2xs[8] = {
     1, 2, 4, 8, 16, 32, 64, 128,
@@ -1098,3 +1102,16 @@ alignas(64) const uint64_t iq1s_grid[2048] = {
 };
 
 }  // namespace zigllm::ops::iq
+
+namespace zigllm::ops {
+
+const float* fp16_to_f32_table() {
+    static const std::unique_ptr<float[]> table = [] {
+        auto t = std::make_unique<float[]>(65536);
+        for (uint32_t h = 0; h < 65536; ++h) t[h] = fp16_to_f32(static_cast<uint16_t>(h));
+        return t;
+    }();
+    return table.get();
+}
+
+}  // namespace zigllm::ops
