@@ -126,13 +126,14 @@ struct Iq1Group32 {
     uint64_t grid[4];
     uint64_t delta[4];
 };
-inline constexpr uint64_t kPlusOneBytes = 0x0101010101010101ull, kMinusOneBytes = ~0ull;
+// +1 bytes, or -1 bytes when `negative` (without a branch: delta signs are data, a branch mispredicts).
+inline uint64_t delta_bytes(bool negative) { return 0x0101010101010101ull | (0 - static_cast<uint64_t>(negative)); }
 
 inline void group(const BlockIQ1_S& b, int ib, Iq1Group32& g, Scales16& ls) {
     const uint16_t qh = b.qh[ib];
     for (int l = 0; l < 4; ++l) {
         g.grid[l] = iq1s_grid[b.qs[4 * ib + l] | (((qh >> 3 * l) & 7) << 8)];
-        g.delta[l] = (qh & 0x8000) ? kMinusOneBytes : kPlusOneBytes;
+        g.delta[l] = delta_bytes(qh & 0x8000);
     }
     detail::both_halves(ls, ib, static_cast<int16_t>(2 * ((qh >> 12) & 7) + 1));
 }
@@ -144,7 +145,7 @@ inline void group(const BlockIQ1_M& b, int ib, Iq1Group32& g, Scales16& ls) {
     const uint8_t* qh = b.qh + 2 * ib;
     for (int l = 0; l < 4; ++l) {
         g.grid[l] = iq1s_grid[qs[l] | ((static_cast<uint32_t>(qh[l / 2]) << (8 - 4 * (l % 2))) & 0x700)];
-        g.delta[l] = (qh[l / 2] & (l % 2 ? 0x80 : 0x08)) ? kMinusOneBytes : kPlusOneBytes;
+        g.delta[l] = delta_bytes(qh[l / 2] & (l % 2 ? 0x80 : 0x08));
     }
     ls[2 * ib] = static_cast<int16_t>(2 * ((sc[ib / 2] >> (6 * (ib % 2) + 0)) & 0x7) + 1);
     ls[2 * ib + 1] = static_cast<int16_t>(2 * ((sc[ib / 2] >> (6 * (ib % 2) + 3)) & 0x7) + 1);
