@@ -2,11 +2,8 @@
 // operation so that the bytes match ggml's: the per-32 scale search over 15 candidate scales, then (IQ4_XS)
 // 6-bit sub-block scales relative to one fp16 super-block scale. TQ1_0 / TQ2_0 after
 // quantize_row_tq1_0_ref / quantize_row_tq2_0_ref.
-#if defined(__GNUC__) && !defined(__clang__)
-// ggml's reference quantizers are compiled without FMA; contracting a*b+c would change rounding and with
-// it the chosen indices on some inputs.
-#pragma GCC optimize("fp-contract=off")
-#endif
+// (The project builds with -ffp-contract=off: ggml's reference quantizers run without FMA, and contracting
+// a*b+c would change rounding and with it the chosen indices on some inputs.)
 #include "zigllm/ops/iq_quantize.hpp"
 
 #include <algorithm>
