@@ -32,9 +32,13 @@ const char* current_target();
 
 // Exact ggml to_float for a row of n values.
 void dequantize_row(GgmlType t, const void* src, float* dst, int64_t n);
-// ggml's from_float for activation types (Q8_0, Q8_1, Q8_K, F16, BF16) and the reference
-// quantizers for weight types; dst holds row_bytes(t, n) bytes.
+// ggml's reference quantizers (ggml_quantize_chunk, no importance matrix: what model files hold);
+// dst holds row_bytes(t, n) bytes.
 void quantize_row(GgmlType t, const float* src, void* dst, int64_t n);
+// An activation row as ggml_mul_mat quantizes it (t an activation type: Q8_0, Q8_1, Q8_K, F16,
+// BF16, F32). For Q8_0 / Q8_1 this is the CPU backend's x86 from_float, which rounds half to even
+// and so differs from quantize_row in rare values; quantize_acts uses this.
+void quantize_act_row(GgmlType t, const float* src, void* dst, int64_t n);
 // One weight row times one quantized activation row (both of n values).
 float dot_row(GgmlType weight, const void* w_row, const void* act_row, int64_t n);
 

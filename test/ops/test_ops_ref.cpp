@@ -1,0 +1,139 @@
+// Float, legacy and K-quant types against ggml's reference vectors (../shared/ref/quant, quant-large):
+// to_float bit-identical, ggml's quantizers byte-identical, activation quantization byte-identical
+// to ggml_mul_mat's, and dots within 5e-6 relative of ggml_vec_dot on every Highway target.
+#define BOOST_TEST_MODULE ops_ref
+#include <boost/test/data/test_case.hpp>
+#include <boost/test/unit_test.hpp>
+
+#include <cmath>
+#include <cstring>
+
+#include "ops_test_util.hpp"
+#include "zigllm/io/error.hpp"
+#include "zigllm/ops/ops.hpp"
+
+namespace bdata = boost::unit_test::data;
+using zigllm::GgmlType;
+using namespace zigllm::test;
+using namespace zigllm::ops::test;
+namespace ops = zigllm::ops;
+
+namespace {
+
+const char* const kWeightTypes[] = {"F16", "BF16", "Q4_0", "Q4_1", "Q5_0", "Q5_1", "Q8_0",
+                                    "Q2_K", "Q3_K", "Q4_K", "Q5_K", "Q6_K"};
+const char* const kAllTypes[] = {"F16", "BF16", "Q4_0", "Q4_1", "Q5_0", "Q5_1", "Q8_0",
+                                 "Q2_K", "Q3_K", "Q4_K", "Q5_K", "Q6_K", "Q8_K"};
+const char* const kSets[] = {"quant", "quant-large"};
+
+struct Case {
+    GgmlType type;
+    std::vector<float> input, act, dequant;
+    std::vector<char> quantized, act_q;
+    std::string dot_txt;
+    int64_t n() const { return static_cast<int64_t>(input.size()); }
+};
+
+Case load(const std::string& set, const std::string& name) {
+    const auto dir = ref_path(set + "/" + name);
+    Case c;
+    c.type = *zigllm::ggml_type_from_name(name);
+    // quant/ keeps the inputs in every type folder, quant-large/ once at its top
+    const bool shared_inputs = !std::filesystem::exists(dir / "input.f32");
+    const auto in_dir = shared_inputs ? dir.parent_path() : dir;
+    c.input = read_f32(in_dir / "input.f32");
+    c.act = read_f32(in_dir / "act.f32");
+    c.dequant = read_f32(dir / "dequant.f32");
+    c.quantized = read_bytes(dir / "quantized.bin");
+    if (c.type != GgmlType::Q8_K) c.act_q = read_bytes(dir / "act_q.bin");
+    c.dot_txt = read_text(dir / "dot.txt");
+    return c;
+}
+
+double rel_rmse(const std::vector<float>& a, const std::vector<float>& ref) {
+    double e = 0, s = 0;
+    for (size_t i = 0; i < a.size(); ++i) {
+        e += (double(a[i]) - ref[i]) * (double(a[i]) - ref[i]);
+        s += double(ref[i]) * ref[i];
+    }
+    return std::sqrt(e / s);
+}
+
+}  // namespace
+
+BOOST_AUTO_TEST_SUITE(ref, *needs_ref())
+
+BOOST_DATA_TEST_CASE(dequantize_is_bit_identical, bdata::make(kSets) * bdata::make(kAllTypes), set, name) {
+    const Case c = load(set, name);
+    std::vector<float> out(c.n());
+    ops::dequantize_row(c.type, c.quantized.data(), out.data(), c.n());
+    BOOST_TEST(std::memcmp(out.data(), c.dequant.data(), out.size() * 4) == 0);
+    int shown = 0;
+    for (int64_t i = 0; i < c.n() && shown < 5; ++i)
+        if (std::memcmp(&out[i], &c.dequant[i], 4) != 0) {
+            BOOST_TEST_MESSAGE(name << " [" << i << "] " << out[i] << " vs " << c.dequant[i]);
+            ++shown;
+        }
+}
+
+BOOST_DATA_TEST_CASE(quantize_matches_ggml, bdata::make(kSets) * bdata::make(kAllTypes), set, name) {
+    const Case c = load(set, name);
+    std::vector<char> out(zigllm::row_bytes(c.type, c.n()));
+    BOOST_TEST_REQUIRE(out.size() == c.quantized.size());
+    ops::quantize_row(c.type, c.input.data(), out.data(), c.n());
+    // ggml's reference quantizers are deterministic float code: we reproduce them byte for byte
+    // (the floor for the K-quants is RMSE <= 1.02x ggml's; bytes equal implies it).
+    BOOST_TEST(std::memcmp(out.data(), c.quantized.data(), out.size()) == 0);
+    std::vector<float> mine(c.n());
+    ops::dequantize_row(c.type, out.data(), mine.data(), c.n());
+    BOOST_TEST(rel_rmse(mine, c.input) <= 1.02 * rel_rmse(c.dequant, c.input) + 1e-12);
+}
+
+BOOST_DATA_TEST_CASE(activation_quantization_is_byte_identical, bdata::make(kSets) * bdata::make(kWeightTypes), set,
+                     name) {
+    const Case c = load(set, name);
+    const GgmlType at = ops::activation_type(c.type);
+    std::vector<char> out(zigllm::row_bytes(at, c.n()));
+    BOOST_TEST_REQUIRE(out.size() == c.act_q.size());
+    ops::quantize_act_row(at, c.act.data(), out.data(), c.n());
+    BOOST_TEST(std::memcmp(out.data(), c.act_q.data(), out.size()) == 0);
+    // and through quantize_acts (the matmul path), as one row
+    ops::QuantizedActs q;
+    ops::quantize_acts(c.type, c.act.data(), 1, c.n(), q);
+    BOOST_TEST((q.type == at));
+    BOOST_TEST(std::memcmp(q.row(0), c.act_q.data(), out.size()) == 0);
+}
+
+BOOST_DATA_TEST_CASE(dot_matches_ggml_on_every_target, bdata::make(kSets) * bdata::make(kWeightTypes), set, name) {
+    const Case c = load(set, name);
+    const double ggml = std::stod(ref_value(c.dot_txt, "ggml_vec_dot"));
+    for_each_target([&] {
+        const float d = ops::dot_row(c.type, c.quantized.data(), c.act_q.data(), c.n());
+        BOOST_TEST(std::fabs(d - ggml) <= 5e-6 * std::fabs(ggml), name << ": " << d << " vs ggml " << ggml);
+        // the 1-row matmul path gives the same value
+        ops::QuantizedActs q;
+        q.type = ops::activation_type(c.type);
+        q.n_rows = 1;
+        q.cols = c.n();
+        q.row_stride = c.act_q.size();
+        q.storage.assign(c.act_q.begin(), c.act_q.end());
+        float y = 0;
+        ops::matmul(c.type, c.quantized.data(), 1, q, &y, nullptr);
+        BOOST_TEST(y == d);
+    });
+}
+
+BOOST_AUTO_TEST_SUITE_END()
+
+BOOST_AUTO_TEST_CASE(bad_input_is_refused) {
+    std::vector<float> x(48, 1.0f), y(48);
+    std::vector<char> q(1024);
+    BOOST_CHECK_THROW(ops::quantize_row(GgmlType::Q4_K, x.data(), q.data(), 48), zigllm::Error);
+    BOOST_CHECK_THROW(ops::dequantize_row(GgmlType::Q4_0, q.data(), y.data(), 48), zigllm::Error);
+    BOOST_CHECK_THROW(ops::dot_row(GgmlType::I32, q.data(), q.data(), 32), zigllm::Error);
+    BOOST_TEST(!ops::supported(GgmlType::I8));
+    ops::QuantizedActs a;
+    ops::quantize_acts(GgmlType::Q8_0, x.data(), 1, 32, a);
+    float out[4];
+    BOOST_CHECK_THROW(ops::matmul(GgmlType::Q4_K, q.data(), 1, a, out, nullptr), zigllm::Error);
+}

@@ -1,0 +1,92 @@
+// Compiles kernels-inl.h and the band loop once per Highway target; dispatches once per band.
+#undef HWY_TARGET_INCLUDE
+#define HWY_TARGET_INCLUDE "zigllm/ops/matmul_band.cpp"
+#include "hwy/foreach_target.h"  // IWYU pragma: keep
+
+#include <algorithm>
+#include <type_traits>
+
+#include "hwy/highway.h"
+#include "zigllm/ops/kernels-inl.h"
+#include "zigllm/ops/kernels.hpp"
+
+HWY_BEFORE_NAMESPACE();
+namespace zigllm::ops::HWY_NAMESPACE {
+
+// Rows decoded at a time: 16 rows of a 4096-wide K-quant row are 128 KiB of int16, L2-resident
+// while every activation row passes over them.
+constexpr int64_t kBandRows = 16;
+
+template <class K>
+void Band(const uint8_t* W, size_t w_stride, int64_t r0, int64_t r1, const uint8_t* X, size_t x_stride, int64_t nx,
+          int64_t n, float* Y, int64_t ldy) {
+    thread_local DecodedBand scratch;
+    scratch.reserve(kBandRows, n, K::kCopies && std::is_same_v<typename K::Family, FloatFamily>);
+    DecodedRow rows[kBandRows];
+    for (int64_t rb = r0; rb < r1; rb += kBandRows) {
+        const int64_t re = std::min(rb + kBandRows, r1);
+        for (int64_t r = rb; r < re; ++r) {
+            rows[r - rb] = scratch.row(r - rb);
+            K::decode(W + r * w_stride, n, rows[r - rb]);
+        }
+        for (int64_t i = 0; i < nx; ++i) {
+            const uint8_t* act = X + i * x_stride;
+            float* y = Y + i * ldy;
+            for (int64_t r = rb; r < re; ++r) y[r] = K::Family::dot(rows[r - rb], act, n);
+        }
+    }
+}
+
+void MatmulBandT(GgmlType t, const void* W, size_t w_stride, int64_t r0, int64_t r1, const void* X, size_t x_stride,
+                 int64_t nx, int64_t n, float* Y, int64_t ldy) {
+    const auto* w = static_cast<const uint8_t*>(W);
+    const auto* x = static_cast<const uint8_t*>(X);
+    switch (t) {
+#define ZIGLLM_OPS_CASE(T, K) \
+    case GgmlType::T: return Band<K>(w, w_stride, r0, r1, x, x_stride, nx, n, Y, ldy);
+        ZIGLLM_OPS_WEIGHT_TYPES(ZIGLLM_OPS_CASE)
+#undef ZIGLLM_OPS_CASE
+        default: return;
+    }
+}
+
+const char* TargetNameT() { return hwy::TargetName(HWY_TARGET); }
+
+}  // namespace zigllm::ops::HWY_NAMESPACE
+HWY_AFTER_NAMESPACE();
+
+#if HWY_ONCE
+#include "zigllm/ops/matmul_band.hpp"
+
+namespace zigllm::ops {
+HWY_EXPORT(MatmulBandT);
+HWY_EXPORT(TargetNameT);
+
+namespace band {
+
+bool has_kernel(GgmlType t) {
+    switch (t) {
+#define ZIGLLM_OPS_CASE(T, K) case GgmlType::T:
+        ZIGLLM_OPS_WEIGHT_TYPES(ZIGLLM_OPS_CASE)
+#undef ZIGLLM_OPS_CASE
+        return true;
+        default: return false;
+    }
+}
+
+void matmul(GgmlType t, const void* W, size_t w_stride, int64_t r0, int64_t r1, const void* X, size_t x_stride,
+            int64_t nx, int64_t n, float* Y, int64_t ldy) {
+    HWY_DYNAMIC_DISPATCH(MatmulBandT)(t, W, w_stride, r0, r1, X, x_stride, nx, n, Y, ldy);
+}
+
+float dot_row(GgmlType t, const void* w_row, const void* act_row, int64_t n) {
+    float y = 0.0f;
+    HWY_DYNAMIC_DISPATCH(MatmulBandT)(t, w_row, 0, 0, 1, act_row, 0, 1, n, &y, 1);
+    return y;
+}
+
+const char* target_name() { return HWY_DYNAMIC_DISPATCH(TargetNameT)(); }
+
+}  // namespace band
+}  // namespace zigllm::ops
+#endif  // HWY_ONCE
