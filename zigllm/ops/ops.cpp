@@ -151,18 +151,25 @@ void matmul(GgmlType t, const void* W, int64_t rows, const QuantizedActs& X, flo
     if (ldy == 0) ldy = rows;
     thread_local std::vector<float> widened;
     const ActView xv = float_view(X, widened, pool);
+    const bool plain = !step.bias && !step.residual && step.act == Activation::none;
     parallel_rows(pool, rows, kRowAlign, [&](int64_t r0, int64_t r1) {
-        band_matmul(t, W, r0, r1, xv, X.n_rows, X.cols, Y, ldy);
-        if (!step.bias && !step.residual && step.act == Activation::none) return;
+        if (plain) return band_matmul(t, W, r0, r1, xv, X.n_rows, X.cols, Y, ldy);
+        // W X goes to a per-thread band buffer first: the residual may alias Y.
+        thread_local std::vector<float> acc;
+        const int64_t n = r1 - r0;
+        acc.resize(static_cast<size_t>(X.n_rows * n));
+        band_matmul(t, W, r0, r1, xv, X.n_rows, X.cols, acc.data() - r0, n);
         for (int64_t i = 0; i < X.n_rows; ++i) {
-            float* y = Y + i * ldy + r0;
-            const int64_t n = r1 - r0;
+            float* a = acc.data() + i * n;
             if (step.bias)
-                for (int64_t r = 0; r < n; ++r) y[r] += step.bias[r0 + r];
-            activate(step.act, y, n);
+                for (int64_t r = 0; r < n; ++r) a[r] += step.bias[r0 + r];
+            activate(step.act, a, n);
+            float* y = Y + i * ldy + r0;
             if (step.residual) {
                 const float* res = step.residual + i * ldy + r0;
-                for (int64_t r = 0; r < n; ++r) y[r] += res[r];
+                for (int64_t r = 0; r < n; ++r) y[r] = a[r] + res[r];
+            } else {
+                std::memcpy(y, a, static_cast<size_t>(n) * sizeof(float));
             }
         }
     });
