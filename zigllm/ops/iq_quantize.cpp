@@ -20,14 +20,6 @@ namespace {
 constexpr float kGroupMaxEps = 1e-15f;  // GROUP_MAX_EPS
 constexpr int kNtry = 7;                // quantize_iq4_nl / quantize_iq4_xs search width
 
-// Round to nearest (ties to even) through the 1.5*2^23 trick, as ggml's nearest_int.
-int nearest_int(float fval) {
-    const float val = fval + 12582912.f;
-    int i;
-    std::memcpy(&i, &val, sizeof i);
-    return (i & 0x007fffff) - 0x00400000;
-}
-
 // Index of the table value closest to x (ties to the upper of two neighbours, as ggml).
 int best_index(const int8_t* val, float x) {
     constexpr int n = 16;
