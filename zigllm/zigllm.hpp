@@ -5,6 +5,7 @@
 #include "zigllm/arch/llama.hpp"
 #include "zigllm/arch/mistral.hpp"
 #include "zigllm/arch/mixtral.hpp"
+#include "zigllm/arch/qwen2.hpp"
 #include "zigllm/arch/registry.hpp"
 #include "zigllm/engine/model.hpp"
 #include "zigllm/graph/ops.hpp"

@@ -38,6 +38,8 @@ BOOST_AUTO_TEST_CASE(mixtral, *needs_ref()) { check_arch("arch/mixtral", 1e-3); 
 BOOST_AUTO_TEST_CASE(gpt2, *needs_ref()) { check_arch("arch/gpt2", 1e-3); }
 BOOST_AUTO_TEST_CASE(llama_rope_linear, *needs_ref()) { check_arch("arch/llama-rope-linear", 1e-3, false); }
 BOOST_AUTO_TEST_CASE(llama_rope_llama3, *needs_ref()) { check_arch("arch/llama-rope-llama3", 1e-3, false); }
+BOOST_AUTO_TEST_CASE(qwen2, *needs_ref()) { check_arch("arch/qwen2", 1e-3); }
+BOOST_AUTO_TEST_CASE(qwen2_yarn, *needs_ref()) { check_arch("arch/qwen2-yarn", 1e-3, false); }
 BOOST_AUTO_TEST_CASE(llama_long, *needs_ref()) { check_arch("arch/llama-long", 1e-3, false); }
 
 BOOST_AUTO_TEST_CASE(stories260k_greedy, *needs_ref()) {

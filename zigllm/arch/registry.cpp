@@ -4,12 +4,13 @@
 #include "zigllm/arch/llama.hpp"
 #include "zigllm/arch/mistral.hpp"
 #include "zigllm/arch/mixtral.hpp"
+#include "zigllm/arch/qwen2.hpp"
 
 namespace zigllm {
 
 namespace {
 
-enum class Kind { llama, mistral, mixtral, gpt2 };
+enum class Kind { llama, mistral, mixtral, gpt2, qwen2 };
 
 Kind kind_of(const io::GgufFile& f) {
     const std::string arch(f.architecture());
@@ -19,7 +20,8 @@ Kind kind_of(const io::GgufFile& f) {
         return Kind::llama;
     }
     if (arch == "gpt2") return Kind::gpt2;
-    f.fail("general.architecture", "unregistered architecture '" + arch + "' (registered: llama, gpt2)");
+    if (arch == "qwen2") return Kind::qwen2;
+    f.fail("general.architecture", "unregistered architecture '" + arch + "' (registered: llama, gpt2, qwen2)");
 }
 
 template <class Arch>
@@ -37,6 +39,7 @@ std::unique_ptr<AnyModel> load(const std::string& path) {
         case Kind::mistral: return std::make_unique<Model<arch::Mistral>>(path);
         case Kind::mixtral: return std::make_unique<Model<arch::Mixtral>>(path);
         case Kind::gpt2: return std::make_unique<Model<arch::Gpt2>>(path);
+        case Kind::qwen2: return std::make_unique<Model<arch::Qwen2>>(path);
     }
     return nullptr;
 }
@@ -47,6 +50,7 @@ std::string registered_type(const io::GgufFile& f) {
         case Kind::mistral: return "Mistral";
         case Kind::mixtral: return "Mixtral";
         case Kind::gpt2: return "Gpt2";
+        case Kind::qwen2: return "Qwen2";
     }
     return {};
 }
@@ -58,6 +62,7 @@ std::string type_plan(Kind k) {
         case Kind::mistral: return plan_for<arch::Mistral>("Mistral");
         case Kind::mixtral: return plan_for<arch::Mixtral>("Mixtral");
         case Kind::gpt2: return plan_for<arch::Gpt2>("Gpt2");
+        case Kind::qwen2: return plan_for<arch::Qwen2>("Qwen2");
     }
     return {};
 }

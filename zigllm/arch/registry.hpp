@@ -9,7 +9,7 @@
 namespace zigllm {
 
 // Opens a GGUF file and instantiates the registered type for it: `llama` is Llama, or Mixtral when
-// llama.expert_count > 0, or Mistral when llama.attention.sliding_window > 0; `gpt2` is Gpt2.
+// llama.expert_count > 0, or Mistral when llama.attention.sliding_window > 0; `gpt2` is Gpt2, `qwen2` Qwen2.
 // Error(path, "general.architecture", ...) for an unregistered architecture.
 std::unique_ptr<AnyModel> load(const std::string& path);
 

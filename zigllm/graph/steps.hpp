@@ -157,7 +157,7 @@ void run(step::attend<A>, StepContext& c) {
 template <bool B>
 void load(step::attn_output_residual<B>, LayerWeights& w, const WeightLoader& L, const std::string& blk, const Hparams& hp) {
     w.wo = L.matrix(blk + "attn_output.weight", hp.n_embd, hp.q_dim());
-    if constexpr (B) w.bo = L.vector(blk + "attn_output.bias", hp.n_embd);
+    if constexpr (B) w.bo = L.optional_vector(blk + "attn_output.bias", hp.n_embd);  // qwen2: q/k/v biases only
 }
 template <bool B>
 void run(step::attn_output_residual<B>, StepContext& c) {
