@@ -56,7 +56,9 @@ const char* TargetNameT() { return hwy::TargetName(HWY_TARGET); }
 HWY_AFTER_NAMESPACE();
 
 #if HWY_ONCE
+#include "hwy/targets.h"
 #include "zigllm/ops/matmul_band.hpp"
+#include "zigllm/ops/x86_legacy.hpp"
 
 namespace zigllm::ops {
 HWY_EXPORT(MatmulBandT);
@@ -76,12 +78,20 @@ bool has_kernel(GgmlType t) {
 
 void matmul(GgmlType t, const void* W, size_t w_stride, int64_t r0, int64_t r1, const void* X, size_t x_stride,
             int64_t nx, int64_t n, float* Y, int64_t ldy) {
+#if HWY_ARCH_X86
+    // The hand-written int8 kernels stand in for the Highway ones when the dispatch would pick
+    // AVX2 or better (tests forcing a lower target still reach the portable code).
+    const int64_t targets = hwy::SupportedTargets();
+    if ((targets & (HWY_AVX2 | HWY_AVX3 | HWY_AVX3_DL)) &&
+        x86::matmul_band(t, (targets & HWY_AVX3_DL) != 0, W, w_stride, r0, r1, X, x_stride, nx, n, Y, ldy))
+        return;
+#endif
     HWY_DYNAMIC_DISPATCH(MatmulBandT)(t, W, w_stride, r0, r1, X, x_stride, nx, n, Y, ldy);
 }
 
 float dot_row(GgmlType t, const void* w_row, const void* act_row, int64_t n) {
     float y = 0.0f;
-    HWY_DYNAMIC_DISPATCH(MatmulBandT)(t, w_row, 0, 0, 1, act_row, 0, 1, n, &y, 1);
+    matmul(t, w_row, 0, 0, 1, act_row, 0, 1, n, &y, 1);
     return y;
 }
 

@@ -1,0 +1,82 @@
+// Compiles x86_legacy-inl.h for AVX2 and for AVX-512 VNNI (target pragmas, not Highway: Highway
+// 1.0.3 has no int8 dot op and raw VNNI intrinsics do not compile inside its target regions).
+#include "zigllm/ops/x86_legacy.hpp"
+
+#if defined(__x86_64__) && (defined(__GNUC__) || defined(__clang__))
+#include <immintrin.h>
+
+#include <algorithm>
+#include <vector>
+
+#include "zigllm/ops/blocks.hpp"
+
+#if defined(__clang__)
+#pragma clang attribute push(__attribute__((target("avx2,fma,f16c"))), apply_to = function)
+#else
+#pragma GCC push_options
+#pragma GCC target("avx2,fma,f16c")
+#endif
+#define ZIGLLM_X86_NS avx2
+#define ZIGLLM_X86_VNNI 0
+#include "zigllm/ops/x86_legacy-inl.h"
+#undef ZIGLLM_X86_NS
+#undef ZIGLLM_X86_VNNI
+#if defined(__clang__)
+#pragma clang attribute pop
+#else
+#pragma GCC pop_options
+#endif
+
+#if defined(__clang__)
+#pragma clang attribute push(__attribute__((target("avx2,fma,f16c,avx512f,avx512bw,avx512vl,avx512vnni"))), \
+                             apply_to = function)
+#else
+#pragma GCC push_options
+#pragma GCC target("avx2,fma,f16c,avx512f,avx512bw,avx512vl,avx512vnni")
+#endif
+#define ZIGLLM_X86_NS vnni
+#define ZIGLLM_X86_VNNI 1
+#include "zigllm/ops/x86_legacy-inl.h"
+#undef ZIGLLM_X86_NS
+#undef ZIGLLM_X86_VNNI
+#if defined(__clang__)
+#pragma clang attribute pop
+#else
+#pragma GCC pop_options
+#endif
+
+namespace zigllm::ops::x86 {
+
+bool matmul_band(GgmlType t, bool vnni, const void* W, size_t w_stride, int64_t r0, int64_t r1, const void* X,
+                 size_t x_stride, int64_t nx, int64_t n, float* Y, int64_t ldy) {
+    if (t != GgmlType::Q4_0 && t != GgmlType::Q8_0) return false;
+    const int64_t nb = n / 32;
+    thread_local std::vector<float> ad;
+    ad.resize(static_cast<size_t>(nx * nb));
+    const auto* w = static_cast<const uint8_t*>(W);
+    const auto* x = static_cast<const uint8_t*>(X);
+    const bool q4 = t == GgmlType::Q4_0;
+    if (vnni) {
+        vnni::widen_scales(x, x_stride, nx, nb, ad.data());
+        if (q4) vnni::band<true>(w, w_stride, r0, r1, x, x_stride, nx, nb, ad.data(), Y, ldy);
+        else vnni::band<false>(w, w_stride, r0, r1, x, x_stride, nx, nb, ad.data(), Y, ldy);
+    } else {
+        avx2::widen_scales(x, x_stride, nx, nb, ad.data());
+        if (q4) avx2::band<true>(w, w_stride, r0, r1, x, x_stride, nx, nb, ad.data(), Y, ldy);
+        else avx2::band<false>(w, w_stride, r0, r1, x, x_stride, nx, nb, ad.data(), Y, ldy);
+    }
+    return true;
+}
+
+}  // namespace zigllm::ops::x86
+
+#else
+
+namespace zigllm::ops::x86 {
+bool matmul_band(GgmlType, bool, const void*, size_t, int64_t, int64_t, const void*, size_t, int64_t, int64_t, float*,
+                 int64_t) {
+    return false;
+}
+}  // namespace zigllm::ops::x86
+
+#endif

@@ -1,0 +1,17 @@
+// Hand-written x86 kernels (AVX2, AVX-512 VNNI) for the hottest legacy types, used by the band
+// matmul when the dispatched Highway target is AVX2 or better (so forcing SSE4 in tests still runs
+// the portable kernels). Empty on other architectures.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+
+#include "zigllm/io/ggml_type.hpp"
+
+namespace zigllm::ops::x86 {
+
+// Computes the band and returns true when t has an x86 kernel (Q4_0, Q8_0); vnni picks vpdpbusd.
+bool matmul_band(GgmlType t, bool vnni, const void* W, size_t w_stride, int64_t r0, int64_t r1, const void* X,
+                 size_t x_stride, int64_t nx, int64_t n, float* Y, int64_t ldy);
+
+}  // namespace zigllm::ops::x86
