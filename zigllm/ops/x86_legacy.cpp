@@ -19,6 +19,7 @@
 #define ZIGLLM_X86_NS avx2
 #define ZIGLLM_X86_VNNI 0
 #include "zigllm/ops/x86_legacy-inl.h"
+#include "zigllm/ops/x86_kquant-inl.h"
 #undef ZIGLLM_X86_NS
 #undef ZIGLLM_X86_VNNI
 #if defined(__clang__)
@@ -37,6 +38,7 @@
 #define ZIGLLM_X86_NS vnni
 #define ZIGLLM_X86_VNNI 1
 #include "zigllm/ops/x86_legacy-inl.h"
+#include "zigllm/ops/x86_kquant-inl.h"
 #undef ZIGLLM_X86_NS
 #undef ZIGLLM_X86_VNNI
 #if defined(__clang__)
@@ -49,12 +51,23 @@ namespace zigllm::ops::x86 {
 
 bool matmul_band(GgmlType t, bool vnni, const void* W, size_t w_stride, int64_t r0, int64_t r1, const void* X,
                  size_t x_stride, int64_t nx, int64_t n, float* Y, int64_t ldy) {
+    const auto* w = static_cast<const uint8_t*>(W);
+    const auto* x = static_cast<const uint8_t*>(X);
+    if (t == GgmlType::Q4_K || t == GgmlType::Q6_K) {
+        const bool q6 = t == GgmlType::Q6_K;
+        if (vnni) {
+            if (q6) vnni::kquant_band<true>(w, w_stride, r0, r1, x, x_stride, nx, n / 256, Y, ldy);
+            else vnni::kquant_band<false>(w, w_stride, r0, r1, x, x_stride, nx, n / 256, Y, ldy);
+        } else {
+            if (q6) avx2::kquant_band<true>(w, w_stride, r0, r1, x, x_stride, nx, n / 256, Y, ldy);
+            else avx2::kquant_band<false>(w, w_stride, r0, r1, x, x_stride, nx, n / 256, Y, ldy);
+        }
+        return true;
+    }
     if (t != GgmlType::Q4_0 && t != GgmlType::Q8_0) return false;
     const int64_t nb = n / 32;
     thread_local std::vector<float> ad;
     ad.resize(static_cast<size_t>(nx * nb));
-    const auto* w = static_cast<const uint8_t*>(W);
-    const auto* x = static_cast<const uint8_t*>(X);
     const bool q4 = t == GgmlType::Q4_0;
     if (vnni) {
         vnni::widen_scales(x, x_stride, nx, nb, ad.data());

@@ -10,7 +10,8 @@
 
 namespace zigllm::ops::x86 {
 
-// Computes the band and returns true when t has an x86 kernel (Q4_0, Q8_0); vnni picks vpdpbusd.
+// Computes the band and returns true when t has an x86 kernel (Q4_0, Q8_0, Q4_K, Q6_K); vnni picks
+// vpdpbusd / vpdpwssd.
 bool matmul_band(GgmlType t, bool vnni, const void* W, size_t w_stride, int64_t r0, int64_t r1, const void* X,
                  size_t x_stride, int64_t nx, int64_t n, float* Y, int64_t ldy);
 

@@ -1,0 +1,133 @@
+// x86 int8 kernels for Q4_K / Q6_K weights x Q8_K activations; included per instruction set by
+// x86_legacy.cpp like x86_legacy-inl.h (ZIGLLM_X86_NS, ZIGLLM_X86_VNNI). Unsigned weight values
+// times signed activations through maddubs (no saturation: 63 * 127 * 2 < 32767), the integer
+// sub-block scales applied by madd / vpdpwssd, mins and Q6_K's -32 offset through Q8_K's bsums.
+// No include guard: meant to be included once per instruction set.
+
+namespace zigllm::ops::x86::ZIGLLM_X86_NS {
+
+static inline __m256i scale_acc(__m256i acc, __m256i p16, __m256i scale16) {
+#if ZIGLLM_X86_VNNI
+    return _mm256_dpwssd_epi32(acc, p16, scale16);
+#else
+    return _mm256_add_epi32(acc, _mm256_madd_epi16(p16, scale16));
+#endif
+}
+
+template <int kTile>
+static void q4k_tile(const uint8_t* W, size_t w_stride, int64_t c0, int64_t c1, const uint8_t* X, size_t x_stride,
+                     int64_t i0, int64_t nsb, float* Y, int64_t ldy) {
+    const BlockQ8K* a[kTile];
+    for (int t = 0; t < kTile; ++t) a[t] = reinterpret_cast<const BlockQ8K*>(X + (i0 + t) * x_stride);
+    const __m256i m4 = _mm256_set1_epi8(0x0F);
+    for (int64_t r = c0; r < c1; ++r) {
+        const auto* x = reinterpret_cast<const BlockQ4_K*>(W + r * w_stride);
+        __m256 accf[kTile];
+        float off[kTile];
+        for (int t = 0; t < kTile; ++t) { accf[t] = _mm256_setzero_ps(); off[t] = 0.0f; }
+        for (int64_t b = 0; b < nsb; ++b) {
+            uint8_t sc[8], mn[8];
+            for (int j = 0; j < 8; ++j) scale_min_k4(j, x[b].scales, sc[j], mn[j]);
+            __m256i acci[kTile];
+            for (int t = 0; t < kTile; ++t) acci[t] = _mm256_setzero_si256();
+            for (int j = 0; j < 4; ++j) {
+                const __m256i q = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(x[b].qs + 32 * j));
+                const __m256i lo = _mm256_and_si256(q, m4), hi = _mm256_and_si256(_mm256_srli_epi16(q, 4), m4);
+                const __m256i slo = _mm256_set1_epi16(sc[2 * j]), shi = _mm256_set1_epi16(sc[2 * j + 1]);
+                for (int t = 0; t < kTile; ++t) {
+                    const int8_t* qa = a[t][b].qs + 64 * j;
+                    const __m256i alo = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(qa));
+                    const __m256i ahi = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(qa + 32));
+                    acci[t] = scale_acc(acci[t], _mm256_maddubs_epi16(lo, alo), slo);
+                    acci[t] = scale_acc(acci[t], _mm256_maddubs_epi16(hi, ahi), shi);
+                }
+            }
+            const float d = _cvtsh_ss(x[b].d), dmin = _cvtsh_ss(x[b].dmin);
+            for (int t = 0; t < kTile; ++t) {
+                int summs = 0;
+                for (int k = 0; k < 16; ++k) summs += a[t][b].bsums[k] * mn[k / 2];
+                accf[t] = _mm256_fmadd_ps(_mm256_cvtepi32_ps(acci[t]), _mm256_set1_ps(d * a[t][b].d), accf[t]);
+                off[t] -= dmin * a[t][b].d * static_cast<float>(summs);
+            }
+        }
+        for (int t = 0; t < kTile; ++t) Y[(i0 + t) * ldy + r] = hsum(accf[t]) + off[t];
+    }
+}
+
+template <int kTile>
+static void q6k_tile(const uint8_t* W, size_t w_stride, int64_t c0, int64_t c1, const uint8_t* X, size_t x_stride,
+                     int64_t i0, int64_t nsb, float* Y, int64_t ldy) {
+    const BlockQ8K* a[kTile];
+    for (int t = 0; t < kTile; ++t) a[t] = reinterpret_cast<const BlockQ8K*>(X + (i0 + t) * x_stride);
+    const __m256i m4 = _mm256_set1_epi8(0x0F), m2 = _mm256_set1_epi8(0x03);
+    for (int64_t r = c0; r < c1; ++r) {
+        const auto* x = reinterpret_cast<const BlockQ6_K*>(W + r * w_stride);
+        __m256 accf[kTile];
+        float off[kTile];
+        for (int t = 0; t < kTile; ++t) { accf[t] = _mm256_setzero_ps(); off[t] = 0.0f; }
+        for (int64_t b = 0; b < nsb; ++b) {
+            const int8_t* sc = x[b].scales;
+            __m256i acci[kTile];
+            for (int t = 0; t < kTile; ++t) acci[t] = _mm256_setzero_si256();
+            for (int h = 0; h < 2; ++h) {
+                const uint8_t* ql = x[b].ql + 64 * h;
+                const __m256i l0 = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(ql));
+                const __m256i l1 = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(ql + 32));
+                const __m256i qh = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(x[b].qh + 32 * h));
+                // the four 32-value groups of this half, unsigned 0..63
+                const __m256i q[4] = {
+                    _mm256_or_si256(_mm256_and_si256(l0, m4), _mm256_slli_epi16(_mm256_and_si256(qh, m2), 4)),
+                    _mm256_or_si256(_mm256_and_si256(l1, m4),
+                                    _mm256_slli_epi16(_mm256_and_si256(_mm256_srli_epi16(qh, 2), m2), 4)),
+                    _mm256_or_si256(_mm256_and_si256(_mm256_srli_epi16(l0, 4), m4),
+                                    _mm256_slli_epi16(_mm256_and_si256(_mm256_srli_epi16(qh, 4), m2), 4)),
+                    _mm256_or_si256(_mm256_and_si256(_mm256_srli_epi16(l1, 4), m4),
+                                    _mm256_slli_epi16(_mm256_and_si256(_mm256_srli_epi16(qh, 6), m2), 4)),
+                };
+                for (int g = 0; g < 4; ++g) {
+                    // lanes 0..7 hold values 0..15 of the group (scale 2g), lanes 8..15 values 16..31
+                    const __m256i s16 = _mm256_set_m128i(_mm_set1_epi16(sc[8 * h + 2 * g + 1]),
+                                                         _mm_set1_epi16(sc[8 * h + 2 * g]));
+                    for (int t = 0; t < kTile; ++t) {
+                        const __m256i qa =
+                            _mm256_loadu_si256(reinterpret_cast<const __m256i*>(a[t][b].qs + 128 * h + 32 * g));
+                        acci[t] = scale_acc(acci[t], _mm256_maddubs_epi16(q[g], qa), s16);
+                    }
+                }
+            }
+            const float d = _cvtsh_ss(x[b].d);
+            for (int t = 0; t < kTile; ++t) {
+                // values were stored +32: subtract 32 * sum over groups of scale * bsum
+                int corr = 0;
+                for (int k = 0; k < 16; ++k) corr += sc[k] * a[t][b].bsums[k];
+                const float dd = d * a[t][b].d;
+                accf[t] = _mm256_fmadd_ps(_mm256_cvtepi32_ps(acci[t]), _mm256_set1_ps(dd), accf[t]);
+                off[t] -= dd * static_cast<float>(32 * corr);
+            }
+        }
+        for (int t = 0; t < kTile; ++t) Y[(i0 + t) * ldy + r] = hsum(accf[t]) + off[t];
+    }
+}
+
+template <bool kQ6>
+static void kquant_band(const uint8_t* W, size_t w_stride, int64_t r0, int64_t r1, const uint8_t* X,
+                        size_t x_stride, int64_t nx, int64_t nsb, float* Y, int64_t ldy) {
+    constexpr int64_t kChunkRows = 32;
+    for (int64_t c0 = r0; c0 < r1; c0 += kChunkRows) {
+        const int64_t c1 = std::min(c0 + kChunkRows, r1);
+        int64_t i0 = 0;
+#define ZIGLLM_KQ_TILE(T)                                                            \
+    if constexpr (kQ6) q6k_tile<T>(W, w_stride, c0, c1, X, x_stride, i0, nsb, Y, ldy); \
+    else q4k_tile<T>(W, w_stride, c0, c1, X, x_stride, i0, nsb, Y, ldy)
+        for (; i0 + 4 <= nx; i0 += 4) { ZIGLLM_KQ_TILE(4); }
+        switch (nx - i0) {
+            case 3: ZIGLLM_KQ_TILE(3); break;
+            case 2: ZIGLLM_KQ_TILE(2); break;
+            case 1: ZIGLLM_KQ_TILE(1); break;
+            default: break;
+        }
+#undef ZIGLLM_KQ_TILE
+    }
+}
+
+}  // namespace zigllm::ops::x86::ZIGLLM_X86_NS
