@@ -56,6 +56,10 @@ const char* TargetNameT() { return hwy::TargetName(HWY_TARGET); }
 HWY_AFTER_NAMESPACE();
 
 #if HWY_ONCE
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+
 #include "hwy/targets.h"
 #include "zigllm/ops/matmul_band.hpp"
 #include "zigllm/ops/x86_legacy.hpp"
@@ -65,6 +69,28 @@ HWY_EXPORT(MatmulBandT);
 HWY_EXPORT(TargetNameT);
 
 namespace band {
+namespace {
+
+// ZIGLLM_FORCE_TARGET=AVX2 (any hwy::TargetName) restricts the dispatch to that target for the whole
+// process, so any test or tool can be run on a lower target; unknown or unavailable names are
+// reported once and ignored. (Highway 1.0.3 has no such variable of its own.)
+void apply_forced_target() {
+    static const bool applied = [] {
+        const char* want = std::getenv("ZIGLLM_FORCE_TARGET");
+        if (!want || !*want) return false;
+        (void)HWY_DYNAMIC_DISPATCH(TargetNameT)();  // a first dispatch before querying (arm64 quirk)
+        for (const int64_t t : hwy::SupportedAndGeneratedTargets())
+            if (std::strcmp(hwy::TargetName(t), want) == 0) {
+                hwy::SetSupportedTargetsForTest(t);
+                return true;
+            }
+        std::fprintf(stderr, "zigllm: ZIGLLM_FORCE_TARGET=%s is not a target of this build and CPU; ignored\n", want);
+        return false;
+    }();
+    (void)applied;
+}
+
+}  // namespace
 
 bool has_kernel(GgmlType t) {
     switch (t) {
@@ -78,6 +104,7 @@ bool has_kernel(GgmlType t) {
 
 void matmul(GgmlType t, const void* W, size_t w_stride, int64_t r0, int64_t r1, const void* X, size_t x_stride,
             int64_t nx, int64_t n, float* Y, int64_t ldy) {
+    apply_forced_target();
 #if HWY_ARCH_X86
     // The hand-written int8 kernels stand in for the Highway ones when the dispatch would pick
     // AVX2 or better (tests forcing a lower target still reach the portable code).
@@ -95,7 +122,10 @@ float dot_row(GgmlType t, const void* w_row, const void* act_row, int64_t n) {
     return y;
 }
 
-const char* target_name() { return HWY_DYNAMIC_DISPATCH(TargetNameT)(); }
+const char* target_name() {
+    apply_forced_target();
+    return HWY_DYNAMIC_DISPATCH(TargetNameT)();
+}
 
 }  // namespace band
 }  // namespace zigllm::ops
