@@ -13,10 +13,17 @@ namespace zigllm::decode {
 
 CandidateArray CandidateArray::from_logits(std::span<const float> logits) {
     CandidateArray c;
-    c.items.resize(logits.size());
-    for (size_t i = 0; i < logits.size(); ++i) c.items[i] = {static_cast<Token>(i), logits[i], 0.0f};
-    c.size = logits.size();
+    c.assign(logits);
     return c;
+}
+
+void CandidateArray::assign(std::span<const float> logits) {
+    items.resize(logits.size());
+    for (size_t i = 0; i < logits.size(); ++i) items[i] = {static_cast<Token>(i), logits[i], 0.0f};
+    first = 0;
+    size = logits.size();
+    selected = -1;
+    sorted = false;
 }
 
 namespace {
@@ -165,7 +172,8 @@ void Chain::reset() {
 SamplerPtr Chain::clone() const { return std::make_unique<Chain>(*this); }
 
 Token Chain::sample(std::span<const float> logits) {
-    auto cur = CandidateArray::from_logits(logits);
+    CandidateArray& cur = scratch_;
+    cur.assign(logits);
     apply(cur);
     if (cur.size == 0) return -1;
     if (cur.selected < 0 || static_cast<size_t>(cur.selected) >= cur.size) {
@@ -364,7 +372,6 @@ struct Xtc final : detail::Cloneable<Xtc> {
         if (cur.size - pos_last >= min_keep && pos_last > 0) {  // remove every "top choice" but the last
             cur.first += pos_last;
             cur.size -= pos_last;
-            if (cur.selected >= 0) cur.selected = -1;
         }
     }
     void reset() override { rng.seed(seed); }

@@ -37,6 +37,8 @@ struct CandidateArray {
 
     // {id = i, logit = logits[i], p = 0} for every i, unsorted.
     static CandidateArray from_logits(std::span<const float> logits);
+    // The same, reusing this array's storage.
+    void assign(std::span<const float> logits);
 
     TokenData* data() { return items.data() + first; }
     const TokenData* data() const { return items.data() + first; }
@@ -109,7 +111,7 @@ std::unique_ptr<Mirostat> make_mirostat_v2(uint32_t seed, float tau, float eta);
 class Chain : public Sampler {
 public:
     Chain() = default;
-    Chain(const Chain& o);
+    Chain(const Chain& o);  // clones every sampler, state included
     Chain(Chain&&) = default;
     Chain& operator=(Chain&&) = default;
 
@@ -129,6 +131,7 @@ public:
 
 private:
     std::vector<SamplerPtr> samplers_;
+    CandidateArray scratch_;  // reused by sample(): no allocation per token
 };
 
 // Classifier-free guidance: out = ls(uncond) + scale * (ls(cond) - ls(uncond)), ls = log-softmax of

@@ -34,16 +34,30 @@ struct Penalties final : detail::Cloneable<Penalties> {
     }
     void apply(CandidateArray& cur) override {
         if (last_n == 0 || (repeat == 1.0f && freq == 0.0f && present == 0.0f)) return;
-        for (auto& c : cur) {
-            auto it = count.find(c.id);
-            if (it == count.end()) continue;
-            const int n = it->second;
-            // dividing a negative logit would make the token more likely: multiply it instead
-            if (c.logit <= 0) c.logit *= repeat;
-            else c.logit /= repeat;
-            c.logit -= float(n) * freq + float(n > 0) * present;
+        // Each candidate is penalised on its own, so visiting the (few) counted tokens instead of
+        // every candidate gives the same result: direct when a token still sits at its id's slot,
+        // one scan for the rest.
+        bool need_scan = false;
+        for (const auto& [tok, n] : count) {
+            const size_t slot = static_cast<size_t>(tok);
+            if (tok >= 0 && slot < cur.size && cur[slot].id == tok) penalise(cur[slot], n);
+            else need_scan = true;
+        }
+        if (need_scan) {
+            for (auto& c : cur) {
+                const size_t slot = static_cast<size_t>(c.id);
+                if (c.id >= 0 && slot < cur.size && cur[slot].id == c.id) continue;  // done above
+                auto it = count.find(c.id);
+                if (it != count.end()) penalise(c, it->second);
+            }
         }
         cur.sorted = false;
+    }
+    void penalise(TokenData& c, int n) const {
+        // dividing a negative logit would make the token more likely: multiply it instead
+        if (c.logit <= 0) c.logit *= repeat;
+        else c.logit /= repeat;
+        c.logit -= float(n) * freq + float(n > 0) * present;
     }
     void reset() override {
         prev.clear();
