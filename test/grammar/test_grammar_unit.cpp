@@ -7,6 +7,7 @@
 #include <cmath>
 
 #include "grammar_test_util.hpp"
+#include "zigllm/decode/grammar_sampler.hpp"
 #include "zigllm/io/error.hpp"
 
 using namespace zigllm;
@@ -82,7 +83,7 @@ BOOST_AUTO_TEST_CASE(accepted_corners) {
 BOOST_AUTO_TEST_CASE(hostile_grammars_are_bounded) {
     auto t0 = std::chrono::steady_clock::now();
     BOOST_TEST(refusal("root ::= " + std::string(100000, '(')).find("nested too deeply") != std::string::npos);
-    BOOST_TEST(refusal("root ::= " + std::string(400, '(') + "\"a\"" + std::string(400, ')')) == "");
+    BOOST_TEST(refusal("root ::= " + std::string(999, '(') + "\"a\"" + std::string(999, ')')) == "");
     BOOST_TEST(refusal("root ::= \"a\"{1000000000}").find("too large") != std::string::npos);
     BOOST_TEST(refusal("root ::= \"a\"{99999999999999999999}").find("too large") != std::string::npos);
     BOOST_TEST(refusal("root ::= \"abcd\"{2000000}").find("too large") != std::string::npos);
@@ -184,4 +185,72 @@ BOOST_AUTO_TEST_CASE(state_cache_bound) {
     }
     m.accept(2);
     BOOST_TEST((allowed(m) == std::vector<Token>{1}));
+}
+
+// fuzz_gbnf finding (timeout): a ~400-element class under 16 stacked `+`, every one of which can
+// continue the repetition: the stack sets explode. Now bounded: refused or answered quickly.
+BOOST_AUTO_TEST_CASE(fuzz_regression_stacked_plus_on_big_class) {
+    const std::string g = "root ::= [dataTypindiFFFFFFFFFFFFFFFt ::= [dataTypindiFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFF\xa8""\xa8""\xa8""\xa8""\xa8""\xa8""\xa8""\xa8""\xa8""\xa8""\xa8""\xa8""\xa8""\xa8""\xa8""\xa8""\xa8""\xa8""\xa8""\xa8""\xa8""\xa8""\xa8""\xa8""\xa8""\xa8""\xa8""FFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFF-aFFFFFFFFFFFFFFFFFFFFFFFFFFFe: this Might be incomplete, mostly an example\x0a""root   ::= \x22""# This is the same as json.gbnf but we re    ::= letter | digit | {{{{{{{{{{{{{{{{{{{{{{{{{{{{{{{{{{{FFFFFFFFFFFFFFFFFFFFFFFFFFFFFF\xa8""\xa8""\xa8""\xa8""\xa8""\xa8""\xa8""\xa8""\xa8""\xa8""\xa8""\xa8""\xa8""\xa8""\xa8""\xa8""\xa8""\xa8""\xa8""\xa8""\xa8""\xa8""\xa8""\xa8""\xa8""\xa8""\xa8""FFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFFF-a]++++++++++++++++";
+    auto t0 = std::chrono::steady_clock::now();
+    try {
+        auto parsed = Grammar::parse(g);
+        std::vector<std::string> p;
+        for (int b = 1; b < 256; ++b) p.emplace_back(1, static_cast<char>(b));
+        GrammarMatcher m(parsed, std::make_shared<const TokenTrie>(p, std::vector<Token>{}));
+        for (int step = 0; step < 4; ++step) {
+            auto ok = m.allowed_tokens();
+            if (ok.empty()) break;
+            m.accept(ok[ok.size() / 2]);
+        }
+    } catch (const Error& e) {
+        BOOST_TEST(e.reason().find("too ambiguous") != std::string::npos, e.reason());
+    }
+    BOOST_TEST(seconds(t0) < 5.0);
+}
+
+BOOST_AUTO_TEST_CASE(grammar_in_the_sampler_chain) {
+    // pieces: 0 "{", 1 "}", 2 "\"", 3 "a", 4 ":", 5 "1", 6 "x", 7 EOG
+    std::vector<std::string> p = {"{", "}", "\"", "a", ":", "1", "x", "</s>"};
+    auto trie = std::make_shared<const TokenTrie>(p, std::vector<Token>{7});
+    auto g = Grammar::parse("root ::= \"{\" ( \"\\\"\" [a]+ \"\\\"\" \":\" [1]+ )? \"}\"");
+    Chain chain;
+    chain.add(make_grammar_sampler(g, trie)).add(make_greedy());
+    // logits that prefer "x" (never allowed), then EOG, then ... : the grammar decides
+    std::vector<float> logits = {1.0f, 0.5f, 2.0f, 3.0f, 1.5f, 2.5f, 9.0f, 4.0f};
+    std::vector<Token> out;
+    for (int i = 0; i < 40; ++i) {
+        Token t = chain.sample(logits);
+        out.push_back(t);
+        if (t == 7) break;
+        if (out.size() == 4) {  // the clone continues independently of the original
+            auto copy = chain.clone();
+            auto cur = CandidateArray::from_logits(logits);
+            copy->apply(cur);
+            for (size_t k = 0; k < cur.size; ++k)
+                BOOST_TEST(std::isinf(cur[k].logit) == !(cur[k].id == 2 || cur[k].id == 3), cur[k].id);
+            copy->accept(2);
+        }
+        logits[3] -= 0.3f;  // "a" and "1" get less attractive each step
+        logits[5] -= 0.6f;
+    }
+    // { " a a ... " : 1 ... }  then EOG
+    BOOST_TEST(out.front() == 0);
+    BOOST_TEST(out.back() == 7);
+    std::string text;
+    for (Token t : out)
+        if (t != 7) text += p[static_cast<size_t>(t)];
+    GrammarMatcher check(g, trie);
+    BOOST_TEST(check.accept_bytes(text));
+    BOOST_TEST(check.can_end(), text);
+}
+
+BOOST_AUTO_TEST_CASE(grammar_sources) {
+    auto re = grammar_from_regex("[0-9]{2}-x");
+    GrammarMatcher m(re, small_vocab());
+    BOOST_TEST(m.accept_bytes("42-x"));
+    BOOST_TEST(m.can_end());
+    BOOST_CHECK_THROW(grammar_from_regex("(ab"), Error);
+    BOOST_CHECK_THROW(grammar_from_regex("a{2000000000}"), Error);
+    BOOST_CHECK_THROW(grammar_from_gbnf_file("/nonexistent.gbnf"), Error);
+    BOOST_CHECK_THROW(grammar_from_json_schema_file("/nonexistent.json"), Error);
 }

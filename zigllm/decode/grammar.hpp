@@ -53,7 +53,7 @@ public:
 
     // Limits on the parsed form (llama.cpp has none and hangs or dies on such input).
     static constexpr size_t kMaxElements = 4u << 20;
-    static constexpr int kMaxNesting = 512;
+    static constexpr int kMaxNesting = 1000;  // ~3000 overflow an 8 MB stack under ASan
 
 private:
     friend class GrammarParser;

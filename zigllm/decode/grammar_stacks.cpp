@@ -60,6 +60,7 @@ StackAutomaton::StackAutomaton(std::shared_ptr<const Grammar> g) : g_(std::move(
     out_.clear();
     out_seen_.clear();
     seen_.clear();
+    budget_ = 0;
     uint32_t pos = g_->rule_begin(g_->start_rule());
     for (;;) {
         Stack st;
@@ -80,15 +81,14 @@ StackAutomaton::StackAutomaton(const StackAutomaton& o)
 
 void StackAutomaton::advance(Stack&& start) {
     work_.clear();
+    budget_ += start.size() + 1;
     if (seen_.insert(start).second) work_.push_back(std::move(start));
     while (!work_.empty()) {
         Stack st = std::move(work_.back());
         work_.pop_back();
         if (st.empty() || is_char_start(el_[st.back()].op)) {
             if (out_seen_.insert(st).second) {
-                if (out_.size() >= kMaxStacks)
-                    throw Error("-", "grammar", "too ambiguous: more than " + std::to_string(kMaxStacks) +
-                                                    " parse stacks at one point");
+                if (out_.size() >= kMaxStacks) too_ambiguous();
                 out_.push_back(std::move(st));
             }
             continue;
@@ -100,6 +100,7 @@ void StackAutomaton::advance(Stack&& start) {
             Stack next(st.begin(), st.end() - 1);
             if (!is_end_of_sequence(el_[pos + 1].op)) next.push_back(pos + 1);
             if (!is_end_of_sequence(el_[sub].op)) next.push_back(sub);
+            if ((budget_ += next.size() + 1) > kMaxWork) too_ambiguous();
             if (seen_.insert(next).second) work_.push_back(std::move(next));
             while (!is_end_of_sequence(el_[sub].op)) ++sub;
             if (el_[sub].op != GrammarOp::alt) break;
@@ -108,15 +109,26 @@ void StackAutomaton::advance(Stack&& start) {
     }
 }
 
+void StackAutomaton::too_ambiguous() const {
+    throw Error("-", "grammar", "too ambiguous: more than " + std::to_string(kMaxStacks) +
+                                    " parse stacks, or more than " + std::to_string(kMaxWork) +
+                                    " stack entries built for one character");
+}
+
 int32_t StackAutomaton::compute_step(int32_t s, uint32_t cp) {
+    budget_ = 0;
     out_.clear();
     out_seen_.clear();
     seen_.clear();
     // copy: interning may grow states_
     const std::vector<Stack> stacks = states_[static_cast<size_t>(s)]->stacks;
+    // stacks share their tops: match each distinct character set once
+    std::unordered_map<uint32_t, std::pair<bool, uint32_t>> matched;
     for (const Stack& st : stacks) {
         if (st.empty()) continue;
-        auto [ok, after] = match_char(el_, st.back(), cp);
+        auto it = matched.find(st.back());
+        if (it == matched.end()) it = matched.emplace(st.back(), match_char(el_, st.back(), cp)).first;
+        auto [ok, after] = it->second;
         if (!ok) continue;
         Stack next(st.begin(), st.end() - 1);
         if (!is_end_of_sequence(el_[after].op)) next.push_back(after);

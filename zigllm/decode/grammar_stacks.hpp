@@ -31,7 +31,10 @@ struct PartialUtf8 {
 class StackAutomaton {
 public:
     static constexpr int32_t kDead = -1;
-    static constexpr size_t kMaxStacks = 1u << 16;  // per state: beyond this the grammar is refused
+    // Bounds on one transition; beyond them the grammar is refused ("too ambiguous"). Real
+    // grammars stay far below (the reference grammars need at most 12 stacks per state).
+    static constexpr size_t kMaxStacks = 4096;
+    static constexpr size_t kMaxWork = 1u << 22;  // stack entries built
 
     explicit StackAutomaton(std::shared_ptr<const Grammar> g);
     StackAutomaton(const StackAutomaton& o);  // deep copy (the cache included)
@@ -82,6 +85,7 @@ private:
     // llama_grammar_advance_stack without the exponential re-walks: expands rule references until
     // every stack's top is a character set (or the stack is empty), into out (deduplicated).
     void advance(Stack&& start);
+    [[noreturn]] void too_ambiguous() const;
 
     std::shared_ptr<const Grammar> g_;
     const GrammarElement* el_;
@@ -90,6 +94,7 @@ private:
     std::unordered_map<std::vector<uint32_t>, int32_t, KeyHash> index_;
     // scratch for advance()
     std::vector<Stack> out_, work_;
+    size_t budget_ = 0;
     std::unordered_set<std::vector<uint32_t>, KeyHash> seen_, out_seen_;
 };
 
