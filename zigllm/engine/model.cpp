@@ -89,7 +89,7 @@ std::span<const float> Session::eval(std::span<const Token> tokens, bool all_log
                         std::to_string(kv_.n_ctx()));
     const int64_t total = static_cast<int64_t>(tokens.size());
     const int64_t batch = std::min(total, opt_.n_batch);
-    scratch_.reserve(hp, batch, kv_.n_ctx());
+    scratch_.reserve(hp, batch);
     if (all_logits) all_.resize(total * hp.n_vocab);
     for (int64_t done = 0; done < total; done += batch) {
         const int64_t n = std::min(batch, total - done);

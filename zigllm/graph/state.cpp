@@ -53,8 +53,8 @@ const float* KvCache::v_f32(int64_t layer, int64_t pos) const {
     return reinterpret_cast<const float*>(v_.data() + offset(layer, pos));
 }
 
-void Scratch::reserve(const Hparams& hp, int64_t n, int64_t n_ctx) {
-    if (n <= capacity && static_cast<int64_t>(scores.size()) >= n_ctx) return;
+void Scratch::reserve(const Hparams& hp, int64_t n) {
+    if (n <= capacity) return;
     n = std::max(n, capacity);
     capacity = n;
     const int64_t ff = std::max<int64_t>(hp.n_ff, 1);
@@ -65,8 +65,6 @@ void Scratch::reserve(const Hparams& hp, int64_t n, int64_t n_ctx) {
     att.resize(n * hp.q_dim());
     hb.resize(n * ff);
     hb2.resize(n * ff);
-    scores.resize(std::max<int64_t>(n_ctx, 1));
-    kv_row.resize(hp.kv_dim());
     if (hp.n_expert > 0) {
         router.resize(n * hp.n_expert);
         sel.resize(n * hp.n_expert_used);

@@ -24,7 +24,9 @@ public:
     // k or v row (kv_dim values) of position pos, converted to f32 in dst[offset .. offset+n).
     void load_k(int64_t layer, int64_t pos, int64_t offset, int64_t n, float* dst) const;
     void load_v(int64_t layer, int64_t pos, int64_t offset, int64_t n, float* dst) const;
-    // Direct f32 access (F32 caches only): pointer to the row.
+    // Raw row bytes (either type), and direct f32 access (F32 caches only).
+    const uint8_t* k_raw(int64_t layer, int64_t pos) const { return k_.data() + offset(layer, pos); }
+    const uint8_t* v_raw(int64_t layer, int64_t pos) const { return v_.data() + offset(layer, pos); }
     const float* k_f32(int64_t layer, int64_t pos) const;
     const float* v_f32(int64_t layer, int64_t pos) const;
 
@@ -48,8 +50,6 @@ struct Scratch {
     std::vector<float> att;      // [n][q_dim] attention output
     std::vector<float> hb, hb2;  // [n][n_ff] FFN hidden
     std::vector<float> logits;   // [n_out][n_vocab]
-    std::vector<float> scores;   // [n_ctx] one head's attention row
-    std::vector<float> kv_row;   // [kv_dim] one converted cache row
     // MoE: per-token router output, selection and gathered rows
     std::vector<float> router;   // [n][n_expert]
     std::vector<int32_t> sel;    // [n][n_expert_used]
@@ -58,7 +58,7 @@ struct Scratch {
     ops::QuantizedActs acts;     // xb quantized for the matmuls that read it
     bool acts_valid = false;
 
-    void reserve(const Hparams& hp, int64_t n, int64_t n_ctx);
+    void reserve(const Hparams& hp, int64_t n);
 };
 
 }  // namespace zigllm

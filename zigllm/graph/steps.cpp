@@ -5,33 +5,6 @@
 
 namespace zigllm::steps {
 
-void attend_head(const float* q, float* out, const KvCache& kv, int64_t layer, int64_t kv_offset, int64_t head_dim,
-                 int64_t lo, int64_t pos, float* scores, float* row) {
-    const float scale = 1.0f / std::sqrt(static_cast<float>(head_dim));
-    const bool f32 = kv.type() == GgmlType::F32;
-    float max_score = -INFINITY;
-    for (int64_t t = lo; t <= pos; ++t) {
-        const float* k = f32 ? kv.k_f32(layer, t) + kv_offset : (kv.load_k(layer, t, kv_offset, head_dim, row), row);
-        float dot = 0.0f;
-        for (int64_t d = 0; d < head_dim; ++d) dot += q[d] * k[d];
-        scores[t - lo] = dot * scale;
-        max_score = std::max(max_score, scores[t - lo]);
-    }
-    double sum = 0.0;
-    for (int64_t t = lo; t <= pos; ++t) {
-        const float e = std::exp(scores[t - lo] - max_score);
-        scores[t - lo] = e;
-        sum += e;
-    }
-    const float inv = static_cast<float>(1.0 / sum);
-    std::fill_n(out, head_dim, 0.0f);
-    for (int64_t t = lo; t <= pos; ++t) {
-        const float* v = f32 ? kv.v_f32(layer, t) + kv_offset : (kv.load_v(layer, t, kv_offset, head_dim, row), row);
-        const float p = scores[t - lo] * inv;
-        for (int64_t d = 0; d < head_dim; ++d) out[d] += p * v[d];
-    }
-}
-
 void gated_up(StepContext& c, const Matrix& gate, const Matrix& up, const ops::QuantizedActs& x, float* h) {
     if (gate.type == up.type) {
         ops::matmul_gated(gate.type, gate.data, up.data, gate.rows, x, h, c.pool, ops::Activation::silu);

@@ -5,12 +5,15 @@
 #include <algorithm>
 #include <cmath>
 #include <string>
+#include <vector>
 
+#include "zigllm/graph/attention.hpp"
 #include "zigllm/graph/kernels.hpp"
 #include "zigllm/graph/plan.hpp"
 #include "zigllm/graph/state.hpp"
 #include "zigllm/graph/weights.hpp"
 #include "zigllm/ops/ops.hpp"
+#include "zigllm/ops/thread_pool.hpp"
 
 namespace zigllm {
 
@@ -137,21 +140,14 @@ void load(step::attend<A>, LayerWeights&, const WeightLoader& L, const std::stri
         if (hp.sliding_window <= 0) L.file().fail(hp.arch + ".attention.sliding_window", "missing for a windowed architecture");
 }
 
-// One query row against cached positions [lo, pos]: out = softmax(q.k / sqrt(d)) . v
-void attend_head(const float* q, float* out, const KvCache& kv, int64_t layer, int64_t kv_offset, int64_t head_dim,
-                 int64_t lo, int64_t pos, float* scores, float* row);
-
 template <class A>
 void run(step::attend<A>, StepContext& c) {
     const Hparams& hp = c.hp;
     const int64_t qd = hp.q_dim(), kvd = hp.kv_dim(), ld = qd + 2 * kvd, group = hp.n_head / hp.n_head_kv;
-    for (int64_t i = 0; i < c.n; ++i) {
-        const int64_t pos = c.pos0 + i;
-        const int64_t lo = A::windowed ? std::max<int64_t>(0, pos - hp.sliding_window + 1) : 0;
-        for (int64_t h = 0; h < hp.n_head; ++h)
-            attend_head(c.s.qkv.data() + i * ld + h * hp.head_dim, c.s.att.data() + i * qd + h * hp.head_dim, c.kv,
-                        c.layer, (h / group) * hp.head_dim, hp.head_dim, lo, pos, c.s.scores.data(), c.s.kv_row.data());
-    }
+    // (token, head) pairs split over the pool.
+    const kernels::AttentionArgs args{c.s.qkv.data(), ld, c.s.att.data(), qd, &c.kv, c.layer, c.pos0, hp.n_head, group,
+                                      hp.head_dim, A::windowed ? hp.sliding_window : 0};
+    ops::parallel_rows(c.pool, c.n * hp.n_head, 1, [&](int64_t b, int64_t e) { kernels::attend_pairs(args, b, e); });
 }
 
 template <bool B>

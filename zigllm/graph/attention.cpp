@@ -1,0 +1,104 @@
+// Per-target attention (q.k dots and the p.v accumulation in vectors; softmax sum in double, as
+// ggml's soft_max). F16 caches are widened on load.
+#undef HWY_TARGET_INCLUDE
+#define HWY_TARGET_INCLUDE "zigllm/graph/attention.cpp"
+#include "hwy/foreach_target.h"  // IWYU pragma: keep
+
+#include <algorithm>
+#include <cmath>
+#include <vector>
+
+#include "hwy/highway.h"
+#include "zigllm/graph/attention.hpp"
+#include "zigllm/graph/kernels.hpp"
+
+HWY_BEFORE_NAMESPACE();
+namespace zigllm::kernels::HWY_NAMESPACE {
+namespace hn = hwy::HWY_NAMESPACE;
+
+// Row t of the cache as f32 (F16 rows widened into buf).
+template <bool IsK>
+inline const float* cache_row(const KvCache& kv, int64_t layer, int64_t t, int64_t off, int64_t n, float* buf) {
+    if (kv.type() == GgmlType::F32) return (IsK ? kv.k_f32(layer, t) : kv.v_f32(layer, t)) + off;
+    const hn::ScalableTag<float> d;
+    const hn::Rebind<hwy::float16_t, decltype(d)> dh;
+    const auto* src = reinterpret_cast<const hwy::float16_t*>(IsK ? kv.k_raw(layer, t) : kv.v_raw(layer, t)) + off;
+    const int64_t N = static_cast<int64_t>(hn::Lanes(d));
+    int64_t i = 0;
+    for (; i + N <= n; i += N) hn::StoreU(hn::PromoteTo(d, hn::LoadU(dh, src + i)), d, buf + i);
+    for (; i < n; ++i) {
+        uint16_t bits;
+        std::memcpy(&bits, src + i, 2);
+        buf[i] = f16_to_f32(bits);
+    }
+    return buf;
+}
+
+// q.k. ggml's ggml_vec_dot_f32 sums rows shorter than its SIMD step (64 on AVX-512) one product
+// at a time, unfused: so do we, which keeps small heads bit-identical to llama.cpp (the quantized
+// references amplify any rounding difference through the next activation quantization).
+inline float dot(const float* a, const float* b, int64_t n) {
+    if (n < 64) {
+        float s = 0.0f;
+        for (int64_t i = 0; i < n; ++i) s += a[i] * b[i];
+        return s;
+    }
+    const hn::ScalableTag<float> d;
+    const int64_t N = static_cast<int64_t>(hn::Lanes(d));
+    auto acc = hn::Zero(d);
+    int64_t i = 0;
+    for (; i + N <= n; i += N) acc = hn::MulAdd(hn::LoadU(d, a + i), hn::LoadU(d, b + i), acc);
+    float s = hn::GetLane(hn::SumOfLanes(d, acc));
+    for (; i < n; ++i) s += a[i] * b[i];
+    return s;
+}
+
+// y += p x, multiply and add unfused: per output dim this is the same sequence of roundings as
+// ggml's p.v dot over positions (for fewer than 64 positions).
+inline void axpy(float* y, float p, const float* x, int64_t n) {
+    const hn::ScalableTag<float> d;
+    const int64_t N = static_cast<int64_t>(hn::Lanes(d));
+    const auto vp = hn::Set(d, p);
+    int64_t i = 0;
+    for (; i + N <= n; i += N) hn::StoreU(hn::Add(hn::LoadU(d, y + i), hn::Mul(vp, hn::LoadU(d, x + i))), d, y + i);
+    for (; i < n; ++i) y[i] += p * x[i];
+}
+
+void AttendPairsT(const AttentionArgs& a, int64_t begin, int64_t end) {
+    thread_local std::vector<float> scores, row;
+    const int64_t n_ctx = a.kv->n_ctx(), D = a.head_dim;
+    if (static_cast<int64_t>(scores.size()) < n_ctx) scores.resize(n_ctx);
+    if (static_cast<int64_t>(row.size()) < D) row.resize(D);
+    const float scale = 1.0f / std::sqrt(static_cast<float>(D));
+    for (int64_t j = begin; j < end; ++j) {
+        const int64_t i = j / a.n_head, h = j % a.n_head, pos = a.pos0 + i;
+        const int64_t lo = a.window > 0 ? std::max<int64_t>(0, pos - a.window + 1) : 0;
+        const int64_t off = (h / a.group) * D;
+        const float* q = a.qkv + i * a.ld + h * D;
+        float* out = a.out + i * a.q_dim + h * D;
+        float mx = -INFINITY;
+        for (int64_t t = lo; t <= pos; ++t) {
+            const float s = dot(q, cache_row<true>(*a.kv, a.layer, t, off, D, row.data()), D) * scale;
+            scores[t - lo] = s;
+            mx = std::max(mx, s);
+        }
+        double sum = 0.0;
+        for (int64_t t = lo; t <= pos; ++t) sum += (scores[t - lo] = std::exp(scores[t - lo] - mx));
+        const float inv = static_cast<float>(1.0 / sum);
+        std::fill_n(out, D, 0.0f);
+        for (int64_t t = lo; t <= pos; ++t)
+            axpy(out, scores[t - lo] * inv, cache_row<false>(*a.kv, a.layer, t, off, D, row.data()), D);
+    }
+}
+
+}  // namespace zigllm::kernels::HWY_NAMESPACE
+HWY_AFTER_NAMESPACE();
+
+#if HWY_ONCE
+namespace zigllm::kernels {
+HWY_EXPORT(AttendPairsT);
+void attend_pairs(const AttentionArgs& a, int64_t begin, int64_t end) {
+    HWY_DYNAMIC_DISPATCH(AttendPairsT)(a, begin, end);
+}
+}  // namespace zigllm::kernels
+#endif
