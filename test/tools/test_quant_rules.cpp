@@ -12,11 +12,8 @@
 #include "zigllm/io/error.hpp"
 #include "zigllm/io/gguf.hpp"
 #include "zigllm/tools/quant_rules.hpp"
+#include "tools_test_util.hpp"
 #include "zigllm_test.hpp"
-
-namespace zigllm {
-inline std::ostream& operator<<(std::ostream& os, GgmlType t) { return os << type_name(t); }
-}  // namespace zigllm
 
 namespace json = boost::json;
 using zigllm::GgmlType;

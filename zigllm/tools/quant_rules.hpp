@@ -74,7 +74,4 @@ std::vector<size_t> llama_tensor_order(const std::vector<TensorShape>& tensors);
 std::vector<TensorPlan> plan_quantization(const ModelHparams& hp, const std::vector<TensorShape>& tensors,
                                           const QuantTarget& target, const PlanOptions& opts = {});
 
-// Whether this build can produce the type from floats (zigllm::ops::quantize_row, or plain F32).
-bool can_quantize_to(GgmlType t);
-
 }  // namespace zigllm::tools

@@ -6,9 +6,15 @@
 #include <mutex>
 #include <thread>
 
+#include "zigllm/ops/iq_ops.hpp"
 #include "zigllm/ops/ops.hpp"
+#include "zigllm/ops/quant_ref.hpp"
 
 namespace zigllm::tools {
+
+bool can_quantize_to(GgmlType t) {
+    return t == GgmlType::F32 || ops::ref::can_quantize(t) || ops::iq::can_quantize(t);
+}
 
 void convert_row(GgmlType type, const float* src, void* dst, int64_t n) {
     if (type == GgmlType::F32) {

@@ -15,6 +15,9 @@ namespace zigllm::tools {
 // Writes row `row` (ne[0] floats) into dst. Called concurrently from several threads.
 using FloatRowSource = std::function<void(int64_t row, float* dst)>;
 
+// Whether this build can produce the type from floats (zigllm::ops::quantize_row, or plain F32).
+bool can_quantize_to(GgmlType t);
+
 // Converts one f32 row of n values into `type` (F32 copied, everything else through
 // zigllm::ops::quantize_row). dst holds row_bytes(type, n).
 void convert_row(GgmlType type, const float* src, void* dst, int64_t n);
