@@ -162,3 +162,36 @@ BOOST_AUTO_TEST_CASE(refusals) {
     expect({"llama", "tiny", "F16", bad}, bad, "");
     BOOST_TEST(!fs::exists(out));
 }
+
+// The writer's streamed tensors (what synth and quantize rely on) across several 32 MiB chunks: to_bytes()
+// and write() give the bytes the producer made, in order, and the file loads.
+BOOST_AUTO_TEST_CASE(streamed_tensor_over_several_chunks) {
+    zigllm::test::TempDir tmp{"synth"};
+    const int64_t cols = 4096, rows = 2600;  // 42.6 MB of F32: two chunks and a part
+    auto value = [](int64_t r, int64_t c) { return static_cast<float>(r * 7 + c % 13); };
+    zigllm::io::GgufWriter w;
+    w.set_string("general.architecture", "test");
+    std::vector<float> small = {1, 2, 3};
+    w.add_tensor("small", GgmlType::F32, {3}, small.data());
+    w.add_tensor("big", GgmlType::F32, {cols, rows}, [&](int64_t first, int64_t n, uint8_t* dst) {
+        for (int64_t r = 0; r < n; ++r)
+            for (int64_t c = 0; c < cols; ++c) {
+                const float v = value(first + r, c);
+                std::memcpy(dst + (r * cols + c) * 4, &v, 4);
+            }
+    });
+    const auto bytes = w.to_bytes();
+    const std::string path = (tmp.path / "streamed.gguf").string();
+    w.write(path);
+    auto f = GgufFile::open(path);
+    BOOST_TEST_REQUIRE(f.file_size() == bytes.size());
+    BOOST_TEST(std::memcmp(f.base(), bytes.data(), bytes.size()) == 0);
+    const auto* big = f.find_tensor("big");
+    BOOST_TEST_REQUIRE(big != nullptr);
+    const auto* v = reinterpret_cast<const float*>(big->data);
+    int bad = 0;
+    for (int64_t r = 0; r < rows; ++r)
+        for (int64_t c = 0; c < cols; ++c) bad += v[r * cols + c] != value(r, c);
+    BOOST_TEST(bad == 0);
+    BOOST_TEST(reinterpret_cast<const float*>(f.find_tensor("small")->data)[2] == 3.0f);
+}

@@ -3,6 +3,7 @@
 #include <cerrno>
 #include <cstdio>
 #include <cstring>
+#include <future>
 #include <memory>
 
 #include "zigllm/io/gguf.hpp"
@@ -129,11 +130,22 @@ void GgufWriter::emit_tensor(const Tensor& t, const std::function<void(const uin
     if (row == 0) return;
     const int64_t rows = static_cast<int64_t>(t.nbytes / row);
     const int64_t chunk = std::max<int64_t>(1, static_cast<int64_t>((uint64_t{32} << 20) / row));
-    std::vector<uint8_t> buf(static_cast<size_t>(std::min(rows, chunk) * row));
-    for (int64_t r = 0; r < rows; r += chunk) {
-        const int64_t n = std::min(chunk, rows - r);
-        t.fill(r, n, buf.data());
-        sink(buf.data(), static_cast<size_t>(n * row));
+    // Two buffers: the next chunk is produced while the current one is written, so a slow disk and
+    // the producer's threads overlap.
+    std::vector<uint8_t> buf[2];
+    for (auto& b : buf) b.resize(static_cast<size_t>(std::min(rows, chunk) * row));
+    auto produce = [&](int64_t r, int k) { t.fill(r, std::min(chunk, rows - r), buf[k].data()); };
+    produce(0, 0);
+    for (int64_t r = 0, k = 0; r < rows; r += chunk, k ^= 1) {
+        std::future<void> next;
+        if (r + chunk < rows) next = std::async(std::launch::async, produce, r + chunk, static_cast<int>(k ^ 1));
+        try {
+            sink(buf[k].data(), static_cast<size_t>(std::min(chunk, rows - r) * row));
+        } catch (...) {
+            if (next.valid()) next.wait();  // the producer uses buf: let it finish first
+            throw;
+        }
+        if (next.valid()) next.get();
     }
 }
 
