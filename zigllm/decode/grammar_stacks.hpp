@@ -33,8 +33,8 @@ public:
     static constexpr int32_t kDead = -1;
     // Bounds on one transition; beyond them the grammar is refused ("too ambiguous"). Real
     // grammars stay far below (the reference grammars need at most 12 stacks per state).
-    static constexpr size_t kMaxStacks = 4096;
-    static constexpr size_t kMaxWork = 1u << 22;  // stack entries built
+    static constexpr size_t kMaxStacks = 1024;
+    static constexpr size_t kMaxWork = 1u << 18;  // stack entries built
 
     explicit StackAutomaton(std::shared_ptr<const Grammar> g);
     StackAutomaton(const StackAutomaton& o);  // deep copy (the cache included)
