@@ -8,6 +8,7 @@
 #include <chrono>
 #include <cstdio>
 #include <cstring>
+#include <memory>
 #include <random>
 #include <sstream>
 #include <string>
@@ -73,8 +74,19 @@ struct Result {
     double cold_gbs = 0, hot_gbs = 0, mm_gflops = 0;
 };
 
-Result bench(GgmlType t, Shape s, ops::ThreadPool* pool, double budget, bool do_matmul) {
+// One weight matrix (quantized once) with its cold copies and activations, timed per pool.
+struct Setup {
+    GgmlType t;
+    Shape s;
+    size_t mbytes = 0, copies = 0;
+    std::vector<uint8_t> W, cold;
+    std::vector<float> x, y;
+};
+
+Setup prepare(GgmlType t, Shape s) {
+    Setup u{t, s, 0, 0, {}, {}, {}, {}};
     const size_t rb = zigllm::row_bytes(t, s.cols), mbytes = rb * s.rows;
+    u.mbytes = mbytes;
     std::vector<uint8_t> W(mbytes);
     {
         std::mt19937 gen(1);
@@ -85,17 +97,28 @@ Result bench(GgmlType t, Shape s, ops::ThreadPool* pool, double budget, bool do_
             ops::quantize_row(t, row.data(), W.data() + r * rb, s.cols);
         }
     }
-    const size_t copies = (256u << 20) / mbytes + 2;
-    std::vector<uint8_t> cold(mbytes * copies);
-    for (size_t c = 0; c < copies; ++c) std::memcpy(cold.data() + c * mbytes, W.data(), mbytes);
-
-    std::vector<float> x(static_cast<size_t>(512 * s.cols));
+    u.copies = (256u << 20) / mbytes + 2;
+    u.cold.resize(mbytes * u.copies);
+    for (size_t c = 0; c < u.copies; ++c) std::memcpy(u.cold.data() + c * mbytes, W.data(), mbytes);
+    u.W = std::move(W);
+    u.x.resize(static_cast<size_t>(512 * s.cols));
     std::mt19937 gen(2);
     std::normal_distribution<float> dist(0, 1);
-    for (auto& v : x) v = dist(gen);
+    for (auto& v : u.x) v = dist(gen);
+    u.y.resize(static_cast<size_t>(512 * s.rows));
+    return u;
+}
+
+Result bench(Setup& u, ops::ThreadPool* pool, double budget, bool do_matmul) {
+    const GgmlType t = u.t;
+    const Shape s = u.s;
+    const size_t mbytes = u.mbytes, copies = u.copies;
+    auto& W = u.W;
+    auto& cold = u.cold;
+    auto& x = u.x;
+    auto& y = u.y;
     ops::QuantizedActs x1, x512;
     ops::quantize_acts(t, x.data(), 1, s.cols, x1, pool);
-    std::vector<float> y(static_cast<size_t>(512 * s.rows));
 
     Result r;
     auto timed = [&](auto&& step) {  // calls per second over the budget (at least 3 calls)
@@ -140,22 +163,26 @@ int main(int argc, char** argv) {
     std::printf("| type | threads | read GB/s | shape | matvec cold GB/s | cold %% of read | matvec hot GB/s | matmul n=512 GFLOP/s |\n");
     std::printf("|---|---|---|---|---|---|---|---|\n");
     const Shape shapes[] = {{4096, 4096}, {2048, 5632}};
+    std::vector<std::unique_ptr<ops::ThreadPool>> pools;
+    std::vector<double> bw;
     for (const auto& th : threads) {
-        const int nt = std::stoi(th);
-        ops::ThreadPool pool(nt);
-        const double bw = read_bandwidth(&pool);
-        for (const auto& name : types) {
-            const auto t = zigllm::ggml_type_from_name(name);
-            if (!t || !ops::supported(*t)) {
-                std::fprintf(stderr, "skipping %s: not supported\n", name.c_str());
-                continue;
-            }
-            for (const Shape& s : shapes) {
-                if (s.cols % zigllm::traits(*t).block_size) continue;
-                const Result r = bench(*t, s, &pool, budget, do_matmul);
-                std::printf("| %s | %d | %.1f | %lldx%lld | %.1f | %.0f%% | %.1f | %.1f |\n", name.c_str(), nt, bw,
-                            static_cast<long long>(s.rows), static_cast<long long>(s.cols), r.cold_gbs,
-                            100 * r.cold_gbs / bw, r.hot_gbs, r.mm_gflops);
+        pools.push_back(std::make_unique<ops::ThreadPool>(std::stoi(th)));
+        bw.push_back(read_bandwidth(pools.back().get()));
+    }
+    for (const auto& name : types) {
+        const auto t = zigllm::ggml_type_from_name(name);
+        if (!t || !ops::supported(*t)) {
+            std::fprintf(stderr, "skipping %s: not supported\n", name.c_str());
+            continue;
+        }
+        for (const Shape& s : shapes) {
+            if (s.cols % zigllm::traits(*t).block_size) continue;
+            Setup u = prepare(*t, s);
+            for (size_t p = 0; p < pools.size(); ++p) {
+                const Result r = bench(u, pools[p].get(), budget, do_matmul);
+                std::printf("| %s | %d | %.1f | %lldx%lld | %.1f | %.0f%% | %.1f | %.1f |\n", name.c_str(),
+                            pools[p]->size(), bw[p], static_cast<long long>(s.rows), static_cast<long long>(s.cols),
+                            r.cold_gbs, 100 * r.cold_gbs / bw[p], r.hot_gbs, r.mm_gflops);
                 std::fflush(stdout);
             }
         }
