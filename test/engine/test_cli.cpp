@@ -39,6 +39,16 @@ BOOST_AUTO_TEST_CASE(run_greedy_ids_and_text, *needs_ref()) {
     BOOST_TEST(a.out == b.out);
 }
 
+BOOST_AUTO_TEST_CASE(run_with_a_grammar, *needs_ref()) {
+    auto r = run_cli({"run", "-m", stories(), "-p", "Once upon a time", "-n", "40", "--temp", "0.8", "--seed", "3",
+                      "--regex", " [0-9]+ cats"});
+    BOOST_TEST(r.status == 0, r.err);
+    BOOST_TEST_REQUIRE(r.out.size() > 6u);
+    BOOST_TEST(r.out.substr(r.out.size() - 5) == " cats");
+    BOOST_TEST(r.out.find_first_not_of(" 0123456789") == r.out.size() - 4);
+    check_refused({"run", "-m", stories(), "-p", "x", "--regex", "("}, "zigllm: -: ");
+}
+
 BOOST_AUTO_TEST_CASE(run_refusals, *needs_ref()) {
     check_refused({"run", "-m", stories(), "--tokens", "1,x"}, "zigllm: -: --tokens: ");
     check_refused({"run", "-m", stories(), "--tokens", "1,9999", "--ids"}, "zigllm: -: position 1: ");

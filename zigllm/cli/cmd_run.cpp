@@ -1,5 +1,6 @@
 // zigllm run [-m MODEL] (-p TEXT | --tokens IDS) [-n N] [--temp T] [--top-k K] [--top-p P]
 //            [--min-p P] [--seed S] [-t THREADS] [--ids] [--ignore-eos]
+//            [--grammar FILE | --json-schema FILE | --regex RE]
 // Streams the generated text (or, with --ids, prints the generated ids). Without -m it writes (once)
 // and uses a small synthetic demo model, and says so on stderr.
 #include <cstdio>
@@ -8,6 +9,7 @@
 
 #include "zigllm/cli/command.hpp"
 #include "zigllm/cli/engine_cli.hpp"
+#include "zigllm/decode/grammar_sampler.hpp"
 #include "zigllm/tools/synth.hpp"
 #include "zigllm/zigllm.hpp"
 
@@ -59,6 +61,12 @@ int run_run(const std::vector<std::string>& args) {
     app.add_option("-c,--ctx-size", n_ctx, "context size (default: the model's)");
     app.add_flag("--ids", print_ids, "print the generated token ids (comma-separated) instead of text");
     app.add_flag("--ignore-eos", g.ignore_eos, "do not stop at an end-of-generation token");
+    std::string grammar_file, schema_file, regex;
+    auto* gf = app.add_option("--grammar", grammar_file, "constrain the output by a GBNF grammar file");
+    auto* sf = app.add_option("--json-schema", schema_file, "constrain the output by a JSON schema file");
+    auto* rx = app.add_option("--regex", regex, "constrain the output by a regular expression");
+    gf->excludes(sf)->excludes(rx);
+    sf->excludes(rx);
     if (!zigllm::cli::parse(app, args)) return 0;
     zigllm::cli::check_threads(threads);
     if (n_predict < 0) throw zigllm::Error("-", "-n", "must be >= 0");
@@ -66,12 +74,23 @@ int run_run(const std::vector<std::string>& args) {
     if (p->count() == 0 && tk->count() == 0) throw zigllm::Error("-", "-p", "no prompt given (-p TEXT or --tokens IDS)");
     if (model.empty()) model = demo_model();
 
+    // The grammar is read (and refused) before the model is loaded.
+    std::shared_ptr<const zigllm::decode::Grammar> grammar;
+    if (gf->count()) grammar = zigllm::decode::grammar_from_gbnf_file(grammar_file);
+    else if (sf->count()) grammar = zigllm::decode::grammar_from_json_schema_file(schema_file);
+    else if (rx->count()) grammar = zigllm::decode::grammar_from_regex(regex);
+
     auto m = zigllm::load(model);
     std::vector<zigllm::Token> ids;
     if (tk->count()) ids = zigllm::cli::parse_ids(tokens, "--tokens");
     else ids = m->vocab().encode(prompt, true, false);
     if (ids.empty()) throw zigllm::Error("-", p->count() ? "-p" : "--tokens", "the prompt has no tokens");
     g.max_tokens = n_predict;
+    zigllm::decode::SamplerPtr constraint;
+    if (grammar) {
+        constraint = zigllm::decode::make_grammar_sampler(grammar, m->vocab());
+        g.constraint = constraint.get();
+    }
 
     auto session = m->session({.n_ctx = n_ctx, .threads = threads, .kv_type = zigllm::GgmlType::F16});
     std::string line;
