@@ -13,9 +13,15 @@
 
 namespace zigllm::ops {
 namespace {
-// ~50-100 us of spinning: longer than the gap between the matmuls of one step, short enough that
-// an idle pool gives its cores back almost at once.
-constexpr int kSpinIterations = 20000;
+// ~50 us of pause-spinning (longer than the gap between the matmuls of one step), then a few
+// yields (on an oversubscribed machine the thread we wait for may need our core), then sleep.
+constexpr int kPauseSpins = 4000;
+constexpr int kSpinIterations = kPauseSpins + 64;
+
+inline void backoff(int spin) {
+    if (spin < kPauseSpins) ZIGLLM_PAUSE();
+    else std::this_thread::yield();
+}
 }  // namespace
 
 ThreadPool::ThreadPool(int n_threads) : n_threads_(std::max(1, n_threads)) {
@@ -42,7 +48,7 @@ void ThreadPool::run(const std::function<void(int, int)>& fn) {
     fn(0, n_threads_);
     for (int spin = 0; pending_.load(std::memory_order_acquire) != 0; ++spin) {
         if (spin < kSpinIterations) {
-            ZIGLLM_PAUSE();
+            backoff(spin);
         } else {
             const int p = pending_.load(std::memory_order_acquire);
             if (p != 0) pending_.wait(p, std::memory_order_acquire);
@@ -57,7 +63,7 @@ void ThreadPool::worker(int index) {
         uint64_t g = generation_.load(std::memory_order_acquire);
         for (int spin = 0; g == seen; ++spin) {
             if (spin < kSpinIterations) {
-                ZIGLLM_PAUSE();
+                backoff(spin);
             } else {
                 generation_.wait(seen, std::memory_order_acquire);
             }
