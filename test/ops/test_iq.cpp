@@ -14,6 +14,8 @@
 #include "zigllm/ops/iq_act.hpp"
 #include "zigllm/ops/iq_blocks.hpp"
 #include "zigllm/ops/iq_ops.hpp"
+#include "zigllm/ops/ops.hpp"
+#include "zigllm/ops/thread_pool.hpp"
 #include "zigllm_test.hpp"
 
 namespace bdata = boost::unit_test::data;
@@ -334,4 +336,83 @@ BOOST_DATA_TEST_CASE(matmul_many_rows_on_every_target, bdata::make(kTypes), name
                 for (size_t r = rows; r < ldy; ++r) BOOST_TEST(std::isnan(Y[j * ldy + r]));
         }
     });
+}
+
+// ---------------------------------------------------------------------------------------------------
+// Through the public ops API (ops.hpp), which routes these types to iq_ops.hpp: activation
+// quantization byte-identical to ggml's act_q.bin, dequantization, dots, and the threaded matmul.
+
+BOOST_AUTO_TEST_SUITE(public_api, *needs_ref())
+
+BOOST_DATA_TEST_CASE(ops_api_matches_ggml, bdata::make(kSets) * bdata::make(kTypes), set, name) {
+    namespace ops = zigllm::ops;
+    const RefCase c = load_case(set, name);
+    const auto dir = ref_path(std::string(set) + "/" + name);
+    const auto act = read_f32(std::filesystem::exists(dir / "act.f32") ? dir / "act.f32"
+                                                                         : ref_path(std::string(set) + "/act.f32"));
+    BOOST_TEST_REQUIRE(ops::supported(c.type));
+    BOOST_TEST((ops::activation_type(c.type) == zigllm::ops::iq::activation_type(c.type)));
+    ops::QuantizedActs xq;
+    ops::quantize_acts(c.type, act.data(), 1, c.n, xq);
+    BOOST_TEST_REQUIRE(xq.row_stride == c.act_q.size());
+    BOOST_TEST(std::memcmp(xq.row(0), c.act_q.data(), c.act_q.size()) == 0, "activation bytes differ from act_q.bin");
+    std::vector<float> deq(c.n);
+    ops::dequantize_row(c.type, c.quantized.data(), deq.data(), c.n);
+    BOOST_TEST(std::memcmp(deq.data(), c.dequant.data(), 4 * c.n) == 0);
+    const float dot = ops::dot_row(c.type, c.quantized.data(), c.act_q.data(), c.n);
+    BOOST_TEST(rel_diff(dot, c.ggml_dot) <= 5e-6);
+    float y = 0;
+    ops::matmul(c.type, c.quantized.data(), 1, xq, &y, nullptr);
+    BOOST_TEST(rel_diff(y, c.ggml_dot) <= 5e-6);
+}
+
+BOOST_AUTO_TEST_SUITE_END()
+
+// ops::matmul on 37 rows x {1, 2, 3, 17} activation rows, 1-3 threads, every target, against float64.
+BOOST_DATA_TEST_CASE(ops_matmul_threads_on_every_target, bdata::make(kTypes), name) {
+    namespace ops = zigllm::ops;
+    const GgmlType t = *zigllm::ggml_type_from_name(name);
+    std::mt19937 rng(4242u + static_cast<unsigned>(t));
+    const int64_t cols = t == GgmlType::IQ4_NL ? 96 : 512, rows = 37;
+    const size_t rb = zigllm::row_bytes(t, cols);
+    std::vector<uint8_t> W(rb * rows);
+    std::normal_distribution<float> gauss(0.f, 1.f);
+    for (int64_t r = 0; r < rows; ++r) {
+        if (zigllm::ops::iq::can_quantize(t)) {
+            std::vector<float> wf(cols);
+            for (auto& v : wf) v = gauss(rng);
+            ops::quantize_row(t, wf.data(), W.data() + r * rb, cols);
+        } else {
+            const auto row = random_weights(t, cols, rng);
+            std::copy(row.begin(), row.end(), W.begin() + r * rb);
+        }
+    }
+    ops::ThreadPool pool2(2), pool3(3);
+    for (const int64_t n : {1, 2, 3, 17}) {
+        std::vector<float> X(n * cols);
+        for (auto& v : X) v = gauss(rng);
+        ops::QuantizedActs xq;
+        ops::quantize_acts(t, X.data(), n, cols, xq);
+        std::vector<double> want(n * rows), mag(n * rows);
+        std::vector<float> wd(cols), xd(cols);
+        for (int64_t i = 0; i < n; ++i) {
+            ops::dequantize_row(xq.type, xq.row(i), xd.data(), cols);
+            for (int64_t r = 0; r < rows; ++r) {
+                ops::dequantize_row(t, W.data() + r * rb, wd.data(), cols);
+                for (int64_t k = 0; k < cols; ++k) {
+                    want[i * rows + r] += double(wd[k]) * xd[k];
+                    mag[i * rows + r] += std::fabs(double(wd[k]) * xd[k]);
+                }
+            }
+        }
+        for_each_target([&] {
+            for (ops::ThreadPool* pool : {static_cast<ops::ThreadPool*>(nullptr), &pool2, &pool3}) {
+                std::vector<float> Y(n * rows, std::nanf(""));
+                ops::matmul(t, W.data(), rows, xq, Y.data(), pool);
+                int bad = 0;
+                for (int64_t k = 0; k < n * rows; ++k) bad += !(std::fabs(Y[k] - want[k]) <= 1e-6 * mag[k] + 1e-6);
+                BOOST_TEST(bad == 0, bad << " outputs off, n = " << n << ", threads " << (pool ? pool->size() : 1));
+            }
+        });
+    }
 }
