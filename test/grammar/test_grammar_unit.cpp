@@ -74,6 +74,11 @@ BOOST_AUTO_TEST_CASE(accepted_corners) {
     };
     for (const char* g : ok) BOOST_TEST(refusal(std::string_view(g, g[0] ? std::strlen(g) + (std::strstr(g, "garbage") ? 18 : 0) : 0)) == "", g);
     BOOST_TEST(refusal("start ::= \"x\"\nroot ::= start", "start") == "");
+    // llama.cpp's undefined-rule check: a reference dropped by redefining its rule is forgotten,
+    // unless the dropped symbol's id lies below a defined one, or an orphaned group refers to it
+    BOOST_TEST(refusal("root ::= foo\nroot ::= \"a\"") == "");
+    BOOST_TEST(refusal("root ::= foo\nroot ::= \"a\"\nbar ::= \"b\"") == "line 1, column 10: undefined rule 'foo'");
+    BOOST_TEST(refusal("root ::= (foo)\nroot ::= \"a\"") == "line 1, column 11: undefined rule 'foo'");
     // llama.cpp's check misses left recursion through an indirectly nullable rule (and then
     // overflows the stack); ours refuses it
     BOOST_TEST(refusal("root ::= a root \"x\" | \"y\"\na ::= b\nb ::= ").find("left recursion") != std::string::npos);

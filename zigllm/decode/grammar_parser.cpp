@@ -407,12 +407,28 @@ void GrammarParser::parse(Grammar& g, std::string_view root) {
     size_t pos = parse_space(0, true);
     while (at(pos)) pos = parse_rule(pos);
 
-    // undefined rules: report the one referenced first in the text
+    // Undefined rules, as llama.cpp decides it: its rule table ends at the highest defined id;
+    // an undefined id inside the table, or a reference from any rule (even one orphaned by a
+    // redefinition) to an undefined id, is an error; a reference dropped by redefining the rule that
+    // held it is not. Report the offender referenced first in the text.
+    size_t table = 0;
+    for (uint32_t id = 0; id < names_.size(); ++id)
+        if (defined_[id]) table = id + 1;
+    std::vector<bool> offends(names_.size(), false);
+    for (uint32_t id = 0; id < table; ++id) {
+        if (!defined_[id]) offends[id] = true;
+        for (const auto& e : rules_[id])
+            if (e.op == GrammarOp::rule_ref && !defined_[e.value]) offends[e.value] = true;
+    }
     size_t bad = std::string::npos;
     uint32_t bad_id = 0;
+    bool any = false;
     for (uint32_t id = 0; id < names_.size(); ++id)
-        if (!defined_[id] && first_ref_[id] < bad) bad = first_ref_[id], bad_id = id;
-    if (bad != std::string::npos) fail(bad, "undefined rule '" + names_[bad_id] + "'");
+        if (offends[id] && (!any || first_ref_[id] < bad)) any = true, bad = first_ref_[id], bad_id = id;
+    if (any) fail(bad == std::string::npos ? 0 : bad, "undefined rule '" + names_[bad_id] + "'");
+    // symbols left undefined and unreferenced (dropped with a redefinition): empty rules
+    for (uint32_t id = 0; id < names_.size(); ++id)
+        if (!defined_[id]) rules_[id] = {{GrammarOp::end, 0}};
     if (rules_.empty()) fail(src_.size(), "the grammar defines no rules");
     if (!user_ids_.count("root")) fail(0, "the grammar has no rule named 'root'");
     auto start = user_ids_.find(root);
