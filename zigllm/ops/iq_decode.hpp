@@ -1,8 +1,10 @@
 // Unpacking of i-quant / ternary super-blocks into signed 8-bit weights plus small integer scales, the
-// common form the SIMD dot (iq_dot-inl.h) consumes: for every type the block's dot with a Q8_K block is
+// common form the SIMD kernels (iq_dot_*-inl.h) consume: for every type the block's dot with a Q8_K block is
 //     block_factor(type) * d_w * d_act * (sum_g ls[g] * dot16(w[16g..], q8[16g..]))  (+ IQ1 delta terms)
-// with all integer parts exact, as in ggml. Grid rows are copied 8 (or 4) bytes at a time and signs are
-// applied to 8 bytes at once (SWAR: no grid byte is 0, so negating bytes never carries across them).
+// with all integer parts exact, as in ggml. group() yields one group of 32 values as 4 grid words and
+// their signs (the x86 kernels apply the signs to the activation in registers); decode() writes a whole
+// block of signed bytes for the portable kernels, applying signs to 8 bytes at once (SWAR: no grid byte
+// is 0, so negating bytes never carries across them).
 #pragma once
 
 #include <array>
