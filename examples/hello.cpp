@@ -16,10 +16,8 @@ int main(int argc, char** argv) {
         auto model = zigllm::load(argv[1]);   // registry: general.architecture -> type
         auto session = model->session({.n_ctx = 512, .threads = 2});
         std::cout << prompt;
-        session.generate(prompt, {.max_tokens = n, .temperature = 0.0f}, [](std::string_view piece) {
+        for (const std::string& piece : session.stream(prompt, {.max_tokens = n, .temperature = 0.0f}))
             std::cout << piece << std::flush;   // streaming
-            return true;
-        });
         std::cout << "\n";
     } catch (const zigllm::Error& e) {
         std::cerr << "hello: " << e.what() << "\n";

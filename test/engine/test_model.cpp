@@ -172,4 +172,14 @@ BOOST_AUTO_TEST_CASE(text_generation_streams_pieces, *needs_ref()) {
         return true;
     });
     BOOST_TEST(text.rfind(", there was a little girl named Lily. She loved to play outside in the park.", 0) == 0);
+    // The same as a range (design sketch: for (auto piece : ...)).
+    auto s2 = m->session({.kv_type = GgmlType::F32});
+    std::string streamed;
+    int pieces = 0;
+    for (const std::string& piece : s2.stream("Once upon a time", {.max_tokens = 64, .temperature = 0.0f})) {
+        streamed += piece;
+        ++pieces;
+    }
+    BOOST_TEST(streamed == text);
+    BOOST_TEST(pieces == 64);
 }

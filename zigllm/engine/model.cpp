@@ -109,9 +109,10 @@ Token greedy_token(std::span<const float> logits) {
     return static_cast<Token>(best);
 }
 
-void Session::generate(std::span<const Token> prompt, const GenerateOptions& o, const std::function<bool(Token)>& on_token) {
-    const Hparams& hp = model_->hparams();
-    const decode::Vocab* vocab = model_->has_vocab() ? &model_->vocab() : nullptr;
+Generator::Generator(Session& s, std::span<const Token> prompt, const GenerateOptions& o) : s_(&s), o_(o) {
+    const AnyModel& m = s.model();
+    const Hparams& hp = m.hparams();
+    const decode::Vocab* vocab = m.has_vocab() ? &m.vocab() : nullptr;
     decode::SamplingParams sp;
     sp.temp = o.temperature;
     sp.top_k = o.top_k;
@@ -120,20 +121,49 @@ void Session::generate(std::span<const Token> prompt, const GenerateOptions& o, 
     sp.seed = o.seed;
     sp.penalty_repeat = o.repeat_penalty;
     decode::Chain inner = decode::make_sampler_chain(sp, vocab, static_cast<int32_t>(hp.n_vocab),
-                                                     static_cast<int32_t>(hp.n_ctx_train), static_cast<int32_t>(n_ctx()));
+                                                     static_cast<int32_t>(hp.n_ctx_train), static_cast<int32_t>(s.n_ctx()));
     // Penalties see the prompt, as in llama.cpp's common_sampler (prompt accepted, not by the grammar).
     for (Token t : prompt) inner.accept(t);
-    decode::Chain chain;
-    if (o.constraint) chain.add(o.constraint->clone());
-    chain.add(std::make_unique<decode::Chain>(std::move(inner)));
-    std::span<const float> logits = eval(prompt);
-    for (int i = 0; i < o.max_tokens; ++i) {
-        const Token t = chain.sample(logits);
-        if (!o.ignore_eos && vocab && vocab->is_eog(t)) return;
-        if (!on_token(t)) return;
-        if (i + 1 == o.max_tokens || n_past_ >= n_ctx()) return;  // the context is full: stop
-        logits = eval(std::span<const Token>(&t, 1));
+    chain_ = std::make_unique<decode::Chain>();
+    if (o.constraint) chain_->add(o.constraint->clone());
+    chain_->add(std::make_unique<decode::Chain>(std::move(inner)));
+    logits_ = s.eval(prompt);
+}
+
+Generator::~Generator() = default;
+
+Token Generator::next() {
+    if (done_ || produced_ >= o_.max_tokens) return -1;
+    if (produced_ > 0) {
+        if (s_->n_past() >= s_->n_ctx()) { done_ = true; return -1; }  // the context is full: stop
+        const Token last = last_;
+        logits_ = s_->eval(std::span<const Token>(&last, 1));
     }
+    const Token t = chain_->sample(logits_);
+    const AnyModel& m = s_->model();
+    if (!o_.ignore_eos && m.has_vocab() && m.vocab().is_eog(t)) { done_ = true; return -1; }
+    ++produced_;
+    last_ = t;
+    return t;
+}
+
+void Session::generate(std::span<const Token> prompt, const GenerateOptions& o, const std::function<bool(Token)>& on_token) {
+    Generator g(*this, prompt, o);
+    for (Token t = g.next(); t >= 0; t = g.next())
+        if (!on_token(t)) return;
+}
+
+Session::Stream::Stream(Session& s, std::vector<Token> prompt, const GenerateOptions& o)
+    : prompt_(std::move(prompt)), vocab_(&s.model().vocab()), gen_(s, prompt_, o) {}
+
+void Session::Stream::advance() {
+    const Token t = gen_.next();
+    if (t < 0) { done_ = true; piece_.clear(); return; }
+    piece_ = vocab_->token_to_piece(t, false);
+}
+
+Session::Stream Session::stream(std::string_view prompt, const GenerateOptions& o) {
+    return Stream(*this, model_->vocab().encode(prompt, true, false), o);
 }
 
 void Session::generate(std::string_view prompt, const GenerateOptions& o, const std::function<bool(std::string_view)>& on_piece) {

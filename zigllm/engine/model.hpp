@@ -137,6 +137,10 @@ public:
     // Text in, pieces out: tokenizes with the model's default special tokens.
     void generate(std::string_view prompt, const GenerateOptions& o, const std::function<bool(std::string_view)>& on_piece);
 
+    // The same as a range: `for (const std::string& piece : session.stream("Once", {...}))`.
+    class Stream;
+    Stream stream(std::string_view prompt, const GenerateOptions& o);
+
 private:
     const AnyModel* model_;
     SessionOptions opt_;
@@ -146,6 +150,49 @@ private:
     int64_t n_past_ = 0;
     struct Pool;
     std::unique_ptr<Pool> pool_;
+};
+
+// Token-by-token generation state (what generate() loops over): the sampler chain and the last logits.
+class Generator {
+public:
+    Generator(Session& s, std::span<const Token> prompt, const GenerateOptions& o);
+    ~Generator();
+    // The next token, or -1 when generation has ended (max_tokens, EOG, full context).
+    Token next();
+
+private:
+    Session* s_;
+    GenerateOptions o_;
+    std::unique_ptr<decode::Chain> chain_;
+    std::span<const float> logits_;
+    int produced_ = 0;
+    Token last_ = -1;
+    bool done_ = false;
+};
+
+class Session::Stream {
+public:
+    Stream(Session& s, std::vector<Token> prompt, const GenerateOptions& o);
+    struct End {};
+    class Iterator {
+    public:
+        explicit Iterator(Stream* st) : st_(st) {}
+        const std::string& operator*() const { return st_->piece_; }
+        Iterator& operator++() { st_->advance(); return *this; }
+        bool operator!=(End) const { return !st_->done_; }
+    private:
+        Stream* st_;
+    };
+    Iterator begin() { advance(); return Iterator(this); }
+    End end() const { return {}; }
+
+private:
+    void advance();
+    std::vector<Token> prompt_;
+    const decode::Vocab* vocab_;
+    Generator gen_;
+    std::string piece_;
+    bool done_ = false;
 };
 
 // Argmax in id order, lowest id on ties.
