@@ -37,6 +37,14 @@ HWY_INLINE hn::Vec<D32> MulAddI16I8(const int16_t* HWY_RESTRICT w, const int8_t*
     return hn::Add(s0, s1);
 }
 
+// One fp16 -> f32 through the target's conversion instruction (F16C, fcvt) where it has one: the
+// portable bit-twiddling fp16_to_f32 per block was a large part of the legacy dots.
+HWY_INLINE float F16(const uint16_t& bits) {
+    const hn::CappedTag<float, 1> d1;
+    const hn::Rebind<hwy::float16_t, decltype(d1)> h1;
+    return hn::GetLane(hn::PromoteTo(d1, hn::LoadU(h1, reinterpret_cast<const hwy::float16_t*>(&bits))));
+}
+
 // ---- families: how a decoded row is dotted with one activation row ----
 
 // Blocks of 32 against Q8_0 (kMin false) or Q8_1 (kMin true: + m * s, ggml's min term).
@@ -49,9 +57,9 @@ struct LegacyFamily {
         float off = 0.0f;
         for (int64_t b = 0; b < n / 32; ++b) {
             const auto isum = MulAddI16I8(w.q + 32 * b, a[b].qs, 32);
-            const float da = fp16_to_f32(a[b].d);
+            const float da = F16(a[b].d);
             acc = hn::MulAdd(hn::ConvertTo(df, isum), hn::Set(df, w.d[b] * da), acc);
-            if constexpr (kMin) off += w.m[b] * fp16_to_f32(a[b].s);
+            if constexpr (kMin) off += w.m[b] * F16(a[b].s);
         }
         return hn::GetLane(hn::SumOfLanes(df, acc)) + off;
     }
@@ -145,7 +153,7 @@ struct Q4_0Kernel {
     static void decode(const void* w, int64_t n, DecodedRow& o) {
         const auto* x = static_cast<const BlockQ4_0*>(w);
         for (int64_t b = 0; b < n / 32; ++b) {
-            o.d[b] = fp16_to_f32(x[b].d);
+            o.d[b] = F16(x[b].d);
             int16_t* q = o.q + 32 * b;
             for (int j = 0; j < 16; ++j) {
                 q[j] = static_cast<int16_t>((x[b].qs[j] & 0x0F) - 8);
@@ -161,8 +169,8 @@ struct Q4_1Kernel {
     static void decode(const void* w, int64_t n, DecodedRow& o) {
         const auto* x = static_cast<const BlockQ4_1*>(w);
         for (int64_t b = 0; b < n / 32; ++b) {
-            o.d[b] = fp16_to_f32(x[b].d);
-            o.m[b] = fp16_to_f32(x[b].m);
+            o.d[b] = F16(x[b].d);
+            o.m[b] = F16(x[b].m);
             int16_t* q = o.q + 32 * b;
             for (int j = 0; j < 16; ++j) {
                 q[j] = static_cast<int16_t>(x[b].qs[j] & 0x0F);
@@ -188,7 +196,7 @@ struct Q5_0Kernel {
     static void decode(const void* w, int64_t n, DecodedRow& o) {
         const auto* x = static_cast<const BlockQ5_0*>(w);
         for (int64_t b = 0; b < n / 32; ++b) {
-            o.d[b] = fp16_to_f32(x[b].d);
+            o.d[b] = F16(x[b].d);
             DecodeQ5<BlockQ5_0, 16>(x[b], o.q + 32 * b);
         }
     }
@@ -200,8 +208,8 @@ struct Q5_1Kernel {
     static void decode(const void* w, int64_t n, DecodedRow& o) {
         const auto* x = static_cast<const BlockQ5_1*>(w);
         for (int64_t b = 0; b < n / 32; ++b) {
-            o.d[b] = fp16_to_f32(x[b].d);
-            o.m[b] = fp16_to_f32(x[b].m);
+            o.d[b] = F16(x[b].d);
+            o.m[b] = F16(x[b].m);
             DecodeQ5<BlockQ5_1, 0>(x[b], o.q + 32 * b);
         }
     }
@@ -213,7 +221,7 @@ struct Q8_0Kernel {
     static void decode(const void* w, int64_t n, DecodedRow& o) {
         const auto* x = static_cast<const BlockQ8_0*>(w);
         for (int64_t b = 0; b < n / 32; ++b) {
-            o.d[b] = fp16_to_f32(x[b].d);
+            o.d[b] = F16(x[b].d);
             for (int j = 0; j < 32; ++j) o.q[32 * b + j] = x[b].qs[j];
         }
     }
@@ -227,8 +235,8 @@ struct Q2_KKernel {
     static void decode(const void* w, int64_t n, DecodedRow& o) {
         const auto* x = static_cast<const BlockQ2_K*>(w);
         for (int64_t b = 0; b < n / 256; ++b) {
-            o.d[b] = fp16_to_f32(x[b].d);
-            o.m[b] = fp16_to_f32(x[b].dmin);
+            o.d[b] = F16(x[b].d);
+            o.m[b] = F16(x[b].dmin);
             int16_t* q = o.q + 256 * b;
             int16_t* mins = o.mins + 16 * b;
             for (int k = 0; k < 2; ++k)
@@ -252,7 +260,7 @@ struct Q3_KKernel {
     static void decode(const void* w, int64_t n, DecodedRow& o) {
         const auto* x = static_cast<const BlockQ3_K*>(w);
         for (int64_t b = 0; b < n / 256; ++b) {
-            o.d[b] = fp16_to_f32(x[b].d);
+            o.d[b] = F16(x[b].d);
             int8_t sc[16];
             q3k_scales(x[b].scales, sc);
             int16_t* q = o.q + 256 * b;
@@ -298,8 +306,8 @@ struct Q4_KKernel {
     static void decode(const void* w, int64_t n, DecodedRow& o) {
         const auto* x = static_cast<const BlockQ4_K*>(w);
         for (int64_t b = 0; b < n / 256; ++b) {
-            o.d[b] = fp16_to_f32(x[b].d);
-            o.m[b] = fp16_to_f32(x[b].dmin);
+            o.d[b] = F16(x[b].d);
+            o.m[b] = F16(x[b].dmin);
             DecodeQ45K<BlockQ4_K, false>(x[b], o.q + 256 * b, o.mins + 16 * b);
         }
     }
@@ -311,8 +319,8 @@ struct Q5_KKernel {
     static void decode(const void* w, int64_t n, DecodedRow& o) {
         const auto* x = static_cast<const BlockQ5_K*>(w);
         for (int64_t b = 0; b < n / 256; ++b) {
-            o.d[b] = fp16_to_f32(x[b].d);
-            o.m[b] = fp16_to_f32(x[b].dmin);
+            o.d[b] = F16(x[b].d);
+            o.m[b] = F16(x[b].dmin);
             DecodeQ45K<BlockQ5_K, true>(x[b], o.q + 256 * b, o.mins + 16 * b);
         }
     }
@@ -324,7 +332,7 @@ struct Q6_KKernel {
     static void decode(const void* w, int64_t n, DecodedRow& o) {
         const auto* x = static_cast<const BlockQ6_K*>(w);
         for (int64_t b = 0; b < n / 256; ++b) {
-            o.d[b] = fp16_to_f32(x[b].d);
+            o.d[b] = F16(x[b].d);
             int16_t* q = o.q + 256 * b;
             for (int h = 0; h < 2; ++h) {
                 const uint8_t* ql = x[b].ql + 64 * h;
