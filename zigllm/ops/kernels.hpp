@@ -17,6 +17,10 @@
 // and a matvec is decode + dot in L1. dequantize / quantize are the scalar reference code
 // (quant_ref.hpp): bit-exactness there matters more than speed.
 //
+// Hand-written x86 int8 kernels (x86_legacy.cpp: Q4_0, Q8_0, Q4_K, Q6_K; AVX2 maddubs or AVX-512
+// VNNI) take over a band in band::matmul when the dispatch target is AVX2 or better; every other
+// case (and every target a test forces below AVX2) runs the kernels registered here.
+//
 // Registration: ZIGLLM_OPS_WEIGHT_TYPES below lists (GgmlType, Kernel) pairs; matmul.cpp expands
 // it into the dispatched switch. Adding a type = a Kernel struct + one line here.
 //
