@@ -195,3 +195,23 @@ BOOST_AUTO_TEST_CASE(streamed_tensor_over_several_chunks) {
     BOOST_TEST(bad == 0);
     BOOST_TEST(reinterpret_cast<const float*>(f.find_tensor("small")->data)[2] == 3.0f);
 }
+
+// GPT-2: learned positions, LayerNorm biases, fused QKV, tied output; tokenizer as for llama.
+BOOST_AUTO_TEST_CASE(gpt2_family) {
+    zigllm::test::TempDir tmp{"synth"};
+    auto f = GgufFile::open(write(tmp, "gpt2.gguf", {"gpt2", "tiny", "Q8_0"}));
+    BOOST_TEST(f.architecture() == "gpt2");
+    BOOST_TEST(f.get_uint("gpt2.embedding_length", 0) == 64u);
+    BOOST_TEST(f.get_float("gpt2.attention.layer_norm_epsilon", 0) > 0);
+    BOOST_TEST(f.tensors().size() == 4u + 2u * 12u);
+    BOOST_TEST(f.find_tensor("output.weight") == nullptr);
+    BOOST_TEST(f.find_tensor("blk.1.attn_qkv.weight")->ne[1] == 3 * 64);
+    BOOST_TEST(f.find_tensor("blk.1.attn_qkv.weight")->type == GgmlType::Q8_0);
+    BOOST_TEST(f.find_tensor("blk.1.attn_qkv.bias")->type == GgmlType::F32);
+    BOOST_TEST(f.find_tensor("position_embd.weight")->type == GgmlType::F32);  // llama.cpp keeps it
+    BOOST_TEST(f.find_tensor("token_embd.weight")->type == GgmlType::Q8_0);    // tied: the output rule
+    double mean = 0, sd = 0;
+    mean_std(zigllm::test::tensor_values(*f.find_tensor("token_embd.weight")), mean, sd);
+    BOOST_TEST(std::abs(sd * 8.0 - 4.0) < 0.1);  // 4 / sqrt(64)
+    BOOST_TEST(zigllm::decode::Vocab::from_gguf(f)->encode("the", false, false).size() == 1u);
+}

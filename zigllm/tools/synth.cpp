@@ -81,24 +81,76 @@ std::vector<SynthTensor> llama_tensors(const SynthShape& s) {
     return t;
 }
 
-void llama_metadata(io::GgufWriter& w, const SynthShape& s, const QuantTarget& target) {
-    w.set_string("general.architecture", "llama");
-    w.set_string("general.name", std::string("zigllm-synth-llama-") + s.name);
+// GPT-2 (general.architecture = gpt2): LayerNorm with biases, learned positions, fused QKV, GELU MLP,
+// output tied to token_embd (no output.weight; llama.cpp ties it). Multi-head attention: the shape's
+// KV head count does not apply. The tokenizer is the same SPM vocabulary (llama.cpp picks the
+// tokenizer from tokenizer.ggml.model, independently of the architecture).
+std::vector<SynthTensor> gpt2_tensors(const SynthShape& s) {
+    const int64_t e = s.n_embd, ff = s.n_ff, v = s.n_vocab;
+    const float w_embd = 1.0f / std::sqrt(static_cast<float>(e)), w_ff = 1.0f / std::sqrt(static_cast<float>(ff));
+    const Init norm{1.0f, 0.05f}, bias{0.0f, 0.02f};
+    // Tied output: the final LayerNorm gives unit-variance vectors, so embeddings of std 4/sqrt(n_embd)
+    // make logits of std ~4.
+    std::vector<SynthTensor> t = {
+        {"token_embd.weight", {e, v}, {0.0f, 4.0f * w_embd}},
+        {"position_embd.weight", {e, s.n_ctx}, {0.0f, 2.0f * w_embd}},
+        {"output_norm.weight", {e}, norm},
+        {"output_norm.bias", {e}, bias},
+    };
+    for (int l = 0; l < s.n_layer; ++l) {
+        const std::string p = "blk." + std::to_string(l) + ".";
+        t.push_back({p + "attn_norm.weight", {e}, norm});
+        t.push_back({p + "attn_norm.bias", {e}, bias});
+        t.push_back({p + "attn_qkv.weight", {e, 3 * e}, {0.0f, w_embd}});
+        t.push_back({p + "attn_qkv.bias", {3 * e}, bias});
+        t.push_back({p + "attn_output.weight", {e, e}, {0.0f, w_embd}});
+        t.push_back({p + "attn_output.bias", {e}, bias});
+        t.push_back({p + "ffn_norm.weight", {e}, norm});
+        t.push_back({p + "ffn_norm.bias", {e}, bias});
+        t.push_back({p + "ffn_up.weight", {e, ff}, {0.0f, w_embd}});
+        t.push_back({p + "ffn_up.bias", {ff}, bias});
+        t.push_back({p + "ffn_down.weight", {ff, e}, {0.0f, w_ff}});
+        t.push_back({p + "ffn_down.bias", {e}, bias});
+    }
+    return t;
+}
+
+void common_metadata(io::GgufWriter& w, const std::string& arch, const SynthShape& s) {
+    w.set_string("general.architecture", arch);
+    w.set_string("general.name", "zigllm-synth-" + arch + "-" + s.name);
     w.set_string("general.description", "random-weight model written by zigllm synth");
-    w.set_u32("llama.context_length", static_cast<uint32_t>(s.n_ctx));
-    w.set_u32("llama.embedding_length", static_cast<uint32_t>(s.n_embd));
-    w.set_u32("llama.block_count", static_cast<uint32_t>(s.n_layer));
-    w.set_u32("llama.feed_forward_length", static_cast<uint32_t>(s.n_ff));
-    w.set_u32("llama.attention.head_count", static_cast<uint32_t>(s.n_head));
+    w.set_u32(arch + ".context_length", static_cast<uint32_t>(s.n_ctx));
+    w.set_u32(arch + ".embedding_length", static_cast<uint32_t>(s.n_embd));
+    w.set_u32(arch + ".block_count", static_cast<uint32_t>(s.n_layer));
+    w.set_u32(arch + ".feed_forward_length", static_cast<uint32_t>(s.n_ff));
+    w.set_u32(arch + ".attention.head_count", static_cast<uint32_t>(s.n_head));
+}
+
+void gpt2_metadata(io::GgufWriter& w, const SynthShape& s) {
+    common_metadata(w, "gpt2", s);
+    w.set_f32("gpt2.attention.layer_norm_epsilon", 1e-5f);
+}
+
+void llama_metadata(io::GgufWriter& w, const SynthShape& s) {
+    common_metadata(w, "llama", s);
     w.set_u32("llama.attention.head_count_kv", static_cast<uint32_t>(s.n_head_kv));
     w.set_u32("llama.rope.dimension_count", static_cast<uint32_t>(s.n_embd / s.n_head));
     w.set_f32("llama.rope.freq_base", 10000.0f);
     w.set_f32("llama.attention.layer_norm_rms_epsilon", 1e-5f);
     w.set_u32("llama.vocab_size", static_cast<uint32_t>(s.n_vocab));
-    w.set_u32("general.quantization_version", 2);
-    w.set_u32("general.file_type", target.ftype);
-    write_spm_vocab(w, make_spm_vocab(s.n_vocab));
 }
+
+struct SynthArch {
+    const char* name;
+    std::vector<SynthTensor> (*tensors)(const SynthShape&);
+    void (*metadata)(io::GgufWriter&, const SynthShape&);
+    bool grouped_kv;  // whether the shape's KV head count applies
+};
+
+constexpr SynthArch kArchs[] = {
+    {"llama", llama_tensors, llama_metadata, true},
+    {"gpt2", gpt2_tensors, gpt2_metadata, false},
+};
 
 }  // namespace
 
@@ -117,24 +169,36 @@ std::string synth_shape_names() {
     return out;
 }
 
-std::string synth_arch_names() { return "llama"; }
+std::string synth_arch_names() {
+    std::string out;
+    for (const auto& a : kArchs) {
+        if (!out.empty()) out += ' ';
+        out += a.name;
+    }
+    return out;
+}
 
 void synth(const SynthOptions& o) {
-    if (o.arch != "llama")
-        throw Error("-", "--arch", "unknown architecture '" + o.arch + "' (known: " + synth_arch_names() + ")");
+    const SynthArch* arch = nullptr;
+    for (const auto& a : kArchs)
+        if (o.arch == a.name) arch = &a;
+    if (!arch) throw Error("-", "--arch", "unknown architecture '" + o.arch + "' (known: " + synth_arch_names() + ")");
     const SynthShape* shape = find_synth_shape(o.shape);
     if (!shape) throw Error("-", "--shape", "unknown shape '" + o.shape + "' (known: " + synth_shape_names() + ")");
     const QuantTarget target = require_quant_target(o.type);
     if (o.out.empty()) throw Error("-", "--out", "no output file given");
 
-    std::vector<SynthTensor> tensors = llama_tensors(*shape);
-    ModelHparams hp{"llama", shape->n_layer, shape->n_head, shape->n_head_kv, 0, false};
+    std::vector<SynthTensor> tensors = arch->tensors(*shape);
+    ModelHparams hp{arch->name, shape->n_layer, shape->n_head, arch->grouped_kv ? shape->n_head_kv : shape->n_head, 0, false};
     std::vector<TensorShape> shapes;
     for (const auto& t : tensors) shapes.push_back({t.name, GgmlType::F32, t.ne});
     const std::vector<TensorPlan> plan = plan_quantization(hp, shapes, target);
 
     io::GgufWriter w;
-    llama_metadata(w, *shape, target);
+    arch->metadata(w, *shape);
+    w.set_u32("general.quantization_version", 2);
+    w.set_u32("general.file_type", target.ftype);
+    write_spm_vocab(w, make_spm_vocab(shape->n_vocab));
     const int threads = resolve_threads(o.threads);
     for (size_t i = 0; i < tensors.size(); ++i) {
         const GgmlType type = plan[i].type;

@@ -18,7 +18,7 @@ struct SynthShape {
 // tiny, 125m, tinyllama-1.1b; nullptr for an unknown name.
 const SynthShape* find_synth_shape(std::string_view name);
 std::string synth_shape_names();
-// llama (more families may follow).
+// llama, gpt2.
 std::string synth_arch_names();
 
 struct SynthOptions {
