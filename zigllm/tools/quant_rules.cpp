@@ -8,6 +8,7 @@
 
 #include "zigllm/io/error.hpp"
 #include "zigllm/io/gguf.hpp"
+#include "zigllm/tools/join_names.hpp"
 
 namespace zigllm::tools {
 namespace {
@@ -320,14 +321,7 @@ std::optional<QuantTarget> parse_quant_target(std::string_view name) {
     return std::nullopt;
 }
 
-std::string quant_target_names() {
-    std::string out;
-    for (const auto& t : kTargets) {
-        if (!out.empty()) out += ' ';
-        out += t.name;
-    }
-    return out;
-}
+std::string quant_target_names() { return join_names(kTargets); }
 
 QuantTarget require_quant_target(std::string_view name) {
     if (auto t = parse_quant_target(name)) return *t;

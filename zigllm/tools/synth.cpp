@@ -5,6 +5,7 @@
 
 #include "zigllm/io/error.hpp"
 #include "zigllm/io/gguf.hpp"
+#include "zigllm/tools/join_names.hpp"
 #include "zigllm/tools/quant_rules.hpp"
 #include "zigllm/tools/quantize.hpp"
 #include "zigllm/tools/row_convert.hpp"
@@ -160,23 +161,9 @@ const SynthShape* find_synth_shape(std::string_view name) {
     return nullptr;
 }
 
-std::string synth_shape_names() {
-    std::string out;
-    for (const auto& s : kShapes) {
-        if (!out.empty()) out += ' ';
-        out += s.name;
-    }
-    return out;
-}
+std::string synth_shape_names() { return join_names(kShapes); }
 
-std::string synth_arch_names() {
-    std::string out;
-    for (const auto& a : kArchs) {
-        if (!out.empty()) out += ' ';
-        out += a.name;
-    }
-    return out;
-}
+std::string synth_arch_names() { return join_names(kArchs); }
 
 void synth(const SynthOptions& o) {
     const SynthArch* arch = nullptr;
