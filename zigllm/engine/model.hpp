@@ -65,7 +65,7 @@ protected:
     explicit AnyModel(const std::string& path);
     void load_common(bool learned_positions);
     void embed(std::span<const Token> tokens, int64_t pos0, Scratch& s) const;
-    void output(const Scratch& s_in, Scratch& s, int64_t n, bool all, ops::ThreadPool* pool) const;
+    void output(Scratch& s, int64_t rows, ops::ThreadPool* pool) const;  // classifier over xb rows
     io::GgufFile file_;
     Hparams hp_;
     ModelWeights w_;
@@ -108,7 +108,7 @@ public:
         const int64_t first = all_logits ? 0 : n - 1, rows = n - first;
         using FN = typename traits::final_norm_type;
         steps::apply_norm(FN{}, w_.output_norm, w_.output_norm_b, s.x.data() + first * hp_.n_embd, s.xb.data(), rows, hp_);
-        output(s, s, rows, all_logits, pool);
+        output(s, rows, pool);
     }
 };
 
