@@ -91,7 +91,8 @@ Spec with(std::function<void(Spec&)> f) {
 }  // namespace
 
 BOOST_AUTO_TEST_CASE(valid_base_file_reads) {
-    GgufFile f = GgufFile::from_memory(build(Spec{}), "ok.gguf");
+    const std::vector<uint8_t> bytes = build(Spec{});  // from_memory views the buffer: keep it alive
+    GgufFile f = GgufFile::from_memory(bytes, "ok.gguf");
     BOOST_TEST(f.tensors().size() == 2u);
     BOOST_TEST(f.find("k.str")->as_string() == "hello");
     BOOST_TEST(f.find_tensor("t1")->offset == 256u);
