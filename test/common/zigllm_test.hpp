@@ -10,6 +10,7 @@
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
+#include <sstream>
 #include <string>
 #include <vector>
 
@@ -58,6 +59,21 @@ inline std::vector<float> read_f32(const std::filesystem::path& p) {
 inline std::string read_text(const std::filesystem::path& p) {
     auto b = read_bytes(p);
     return std::string(b.begin(), b.end());
+}
+
+// The value of `key = value` in a reference dot.txt (quant/, quant-large/); fails the test when absent.
+inline std::string dot_txt_value(const std::string& text, const std::string& key) {
+    std::istringstream in(text);
+    std::string line;
+    while (std::getline(in, line)) {
+        const auto eq = line.find('=');
+        if (eq == std::string::npos) continue;
+        std::string k = line.substr(0, eq);
+        while (!k.empty() && k.back() == ' ') k.pop_back();
+        if (k == key) return line.substr(eq + 1);
+    }
+    BOOST_FAIL("dot.txt has no key " << key);
+    return {};
 }
 
 }  // namespace zigllm::test

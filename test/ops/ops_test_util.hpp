@@ -14,18 +14,6 @@
 
 namespace zigllm::ops::test {
 
-// Value of `key = value` in a dot.txt.
-inline std::string ref_value(const std::string& text, const std::string& key) {
-    std::istringstream in(text);
-    std::string line;
-    while (std::getline(in, line)) {
-        const auto eq = line.find(" = ");
-        if (eq != std::string::npos && line.substr(0, eq) == key) return line.substr(eq + 3);
-    }
-    BOOST_FAIL("no key " << key);
-    return {};
-}
-
 // Runs f once per Highway target that this CPU has and the build compiled, each forced in turn
 // (AVX3_DL, AVX3, AVX2, SSE4 on this machine; NEON / SVE under qemu).
 template <class F>

@@ -29,20 +29,6 @@ const char* const kTypes[] = {"IQ1_S", "IQ1_M", "IQ2_XXS", "IQ2_XS", "IQ2_S", "I
 const char* const kSets[] = {"quant", "quant-large"};
 const char* const kQuantizable[] = {"IQ4_NL", "IQ4_XS", "TQ1_0", "TQ2_0"};
 
-// The `key = value` lines of dot.txt.
-std::string dot_value(const std::string& text, const std::string& key) {
-    std::istringstream in(text);
-    std::string line;
-    while (std::getline(in, line)) {
-        const auto eq = line.find('=');
-        if (eq == std::string::npos) continue;
-        std::string k = line.substr(0, eq);
-        while (!k.empty() && k.back() == ' ') k.pop_back();
-        if (k == key) return line.substr(eq + 1);
-    }
-    BOOST_FAIL("dot.txt has no key " << key);
-    return {};
-}
 
 struct RefCase {
     GgmlType type;
@@ -62,8 +48,8 @@ RefCase load_case(const std::string& set, const std::string& name) {
     c.dequant = read_f32(dir / "dequant.f32");
     c.n = static_cast<int64_t>(c.dequant.size());
     const std::string dot_txt = read_text(dir / "dot.txt");
-    c.ggml_dot = std::stof(dot_value(dot_txt, "ggml_vec_dot"));
-    c.exact = std::stod(dot_value(dot_txt, "exact_dot_dequant_act_q"));
+    c.ggml_dot = std::stof(zigllm::test::dot_txt_value(dot_txt, "ggml_vec_dot"));
+    c.exact = std::stod(zigllm::test::dot_txt_value(dot_txt, "exact_dot_dequant_act_q"));
     BOOST_TEST_REQUIRE(c.quantized.size() == zigllm::row_bytes(c.type, c.n));
     return c;
 }
@@ -145,7 +131,7 @@ BOOST_DATA_TEST_CASE(quantize_bytes_match_ggml, bdata::make(kSets) * bdata::make
         err += (double(back[i]) - input[i]) * (double(back[i]) - input[i]);
         norm += double(input[i]) * input[i];
     }
-    const double ref_rmse = std::stod(dot_value(read_text(dir / "dot.txt"), "dequant_rel_rmse"));
+    const double ref_rmse = std::stod(zigllm::test::dot_txt_value(read_text(dir / "dot.txt"), "dequant_rel_rmse"));
     BOOST_TEST(std::sqrt(err / norm) <= 1.02 * ref_rmse);
 }
 

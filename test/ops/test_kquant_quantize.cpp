@@ -133,19 +133,6 @@ double rel_rmse(const std::vector<float>& a, const std::vector<float>& ref) {
     return std::sqrt(num / den);
 }
 
-std::string dot_value(const std::string& text, const std::string& key) {
-    std::istringstream in(text);
-    std::string line;
-    while (std::getline(in, line)) {
-        const auto eq = line.find('=');
-        if (eq == std::string::npos) continue;
-        std::string k = line.substr(0, eq);
-        while (!k.empty() && k.back() == ' ') k.pop_back();
-        if (k == key) return line.substr(eq + 1);
-    }
-    BOOST_FAIL("dot.txt has no key " << key);
-    return {};
-}
 
 std::vector<float> ref_input(const std::string& set) {
     return read_f32(ref_path(set == "quant" ? "quant/Q4_K/input.f32" : "quant-large/input.f32"));
@@ -186,7 +173,7 @@ BOOST_DATA_TEST_CASE(bytes_match_ggml, bdata::make(kTypes) * bdata::make(kSets),
         const auto ref_dq = read_f32(dir / "dequant.f32");
         BOOST_TEST_REQUIRE(dq.size() == ref_dq.size());
         BOOST_TEST(std::memcmp(dq.data(), ref_dq.data(), dq.size() * 4) == 0);
-        const double ref_rmse = std::stod(dot_value(read_text(dir / "dot.txt"), "dequant_rel_rmse"));
+        const double ref_rmse = std::stod(zigllm::test::dot_txt_value(read_text(dir / "dot.txt"), "dequant_rel_rmse"));
         BOOST_TEST(rel_rmse(dq, x) <= ref_rmse * (1 + 1e-6));
     }
 }

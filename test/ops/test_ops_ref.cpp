@@ -106,7 +106,7 @@ BOOST_DATA_TEST_CASE(activation_quantization_is_byte_identical, bdata::make(kSet
 
 BOOST_DATA_TEST_CASE(dot_matches_ggml_on_every_target, bdata::make(kSets) * bdata::make(kWeightTypes), set, name) {
     const Case c = load(set, name);
-    const double ggml = std::stod(ref_value(c.dot_txt, "ggml_vec_dot"));
+    const double ggml = std::stod(zigllm::test::dot_txt_value(c.dot_txt, "ggml_vec_dot"));
     for_each_target([&] {
         const float d = ops::dot_row(c.type, c.quantized.data(), c.act_q.data(), c.n());
         BOOST_TEST(std::fabs(d - ggml) <= 5e-6 * std::fabs(ggml), name << ": " << d << " vs ggml " << ggml);
