@@ -6,6 +6,8 @@
 #include <immintrin.h>
 
 #include <algorithm>
+#include <cstddef>
+#include <cstring>
 #include <vector>
 
 #include "zigllm/ops/blocks.hpp"
@@ -67,16 +69,20 @@ bool matmul_band(GgmlType t, bool vnni, const void* W, size_t w_stride, int64_t 
     if (t != GgmlType::Q4_0 && t != GgmlType::Q8_0) return false;
     const int64_t nb = n / 32;
     thread_local std::vector<float> ad;
+    thread_local std::vector<int32_t> neg8sum;
     ad.resize(static_cast<size_t>(nx * nb));
+    neg8sum.resize(static_cast<size_t>(nx * nb));
     const bool q4 = t == GgmlType::Q4_0;
     if (vnni) {
-        vnni::widen_scales(x, x_stride, nx, nb, ad.data());
-        if (q4) vnni::band<true>(w, w_stride, r0, r1, x, x_stride, nx, nb, ad.data(), Y, ldy);
-        else vnni::band<false>(w, w_stride, r0, r1, x, x_stride, nx, nb, ad.data(), Y, ldy);
+        vnni::prepare_acts(x, x_stride, nx, nb, ad.data(), neg8sum.data());
+        const vnni::Acts acts{x, x_stride, nb, ad.data(), neg8sum.data()};
+        if (q4) vnni::q4_band(w, w_stride, r0, r1, acts, nx, Y, ldy);
+        else vnni::q8_band(w, w_stride, r0, r1, acts, nx, Y, ldy);
     } else {
-        avx2::widen_scales(x, x_stride, nx, nb, ad.data());
-        if (q4) avx2::band<true>(w, w_stride, r0, r1, x, x_stride, nx, nb, ad.data(), Y, ldy);
-        else avx2::band<false>(w, w_stride, r0, r1, x, x_stride, nx, nb, ad.data(), Y, ldy);
+        avx2::prepare_acts(x, x_stride, nx, nb, ad.data(), neg8sum.data());
+        const avx2::Acts acts{x, x_stride, nb, ad.data(), neg8sum.data()};
+        if (q4) avx2::q4_band(w, w_stride, r0, r1, acts, nx, Y, ldy);
+        else avx2::q8_band(w, w_stride, r0, r1, acts, nx, Y, ldy);
     }
     return true;
 }
