@@ -14,6 +14,13 @@ static inline __m256i scale_acc(__m256i acc, __m256i p16, __m256i scale16) {
 #endif
 }
 
+// The next row's super-block b, fetched one row ahead: rows are short streams (see q4_group).
+template <class Block>
+static inline void prefetch_next_row(const uint8_t* row, size_t w_stride, int64_t b) {
+    const char* p = reinterpret_cast<const char*>(row + w_stride) + b * sizeof(Block);
+    for (size_t o = 0; o < sizeof(Block); o += 64) _mm_prefetch(p + o, _MM_HINT_T0);
+}
+
 template <int kTile>
 static void q4k_tile(const uint8_t* W, size_t w_stride, int64_t c0, int64_t c1, const uint8_t* X, size_t x_stride,
                      int64_t i0, int64_t nsb, float* Y, int64_t ldy) {
@@ -26,6 +33,7 @@ static void q4k_tile(const uint8_t* W, size_t w_stride, int64_t c0, int64_t c1, 
         float off[kTile];
         for (int t = 0; t < kTile; ++t) { accf[t] = _mm256_setzero_ps(); off[t] = 0.0f; }
         for (int64_t b = 0; b < nsb; ++b) {
+            if constexpr (kTile == 1) prefetch_next_row<BlockQ4_K>(W + r * w_stride, w_stride, b);
             uint8_t sc[8], mn[8];
             for (int j = 0; j < 8; ++j) scale_min_k4(j, x[b].scales, sc[j], mn[j]);
             __m256i acci[kTile];
@@ -66,6 +74,7 @@ static void q6k_tile(const uint8_t* W, size_t w_stride, int64_t c0, int64_t c1, 
         float off[kTile];
         for (int t = 0; t < kTile; ++t) { accf[t] = _mm256_setzero_ps(); off[t] = 0.0f; }
         for (int64_t b = 0; b < nsb; ++b) {
+            if constexpr (kTile == 1) prefetch_next_row<BlockQ6_K>(W + r * w_stride, w_stride, b);
             const int8_t* sc = x[b].scales;
             __m256i acci[kTile];
             for (int t = 0; t < kTile; ++t) acci[t] = _mm256_setzero_si256();
