@@ -61,12 +61,12 @@ void check_type(const std::string& type, double max_kl = 1e-4, double fragile_ga
 
 #define QUANT_CASE(T) \
     BOOST_AUTO_TEST_CASE(T, *needs_ref()) { check_type(#T); }
-// ROUNDING-SENSITIVE TYPES: for these the result depends on the exact float summation order of
-// llama.cpp's batched kernels (tinyBLAS sgemm for Q8_0, repacked gemms, ggml_vec_dot's SIMD
-// steps): ops' row dots equal ggml_vec_dot bit for bit and the first rows agree to 1e-7, but one
-// differing rounding can flip a level of the next layer's int8 activation quantization, after which
-// the logits move by up to ~1e-2 of their spread. Which of these types lands exactly changes with
-// any reordering in the kernels. For them: mean KL < 5e-3, the same argmax in every row, and the
+// ROUNDING-SENSITIVE TYPES (Q8_0, Q5_1 — a known gap, not a target): their results depend on the
+// exact float summation order of llama.cpp's kernels, which zigllm does not yet reproduce for these
+// two (Q4_0 now follows ggml's repacked kernels and Q4_1 its 8-lane dot, both at KL ~3e-13). Row
+// dots equal ggml_vec_dot bit for bit and the first rows agree to 1e-7, but one differing rounding
+// flips a level of the next layer's int8 activation quantization, after which the logits move by
+// up to ~1e-2 of their spread. For them: mean KL < 5e-3, the same argmax in every row, and the
 // greedy path up to the first step whose reference top-2 gap is below 0.25 (twice that movement).
 #define QUANT_CASE_ROUNDING_SENSITIVE(T) \
     BOOST_AUTO_TEST_CASE(T, *needs_ref()) { check_type(#T, 5e-3, 0.25); }
@@ -78,12 +78,12 @@ QUANT_CASE(Q6_K)
 QUANT_CASE(Q5_K_M)
 QUANT_CASE_ROUNDING_SENSITIVE(Q5_1)
 QUANT_CASE(Q5_0)
-QUANT_CASE_ROUNDING_SENSITIVE(Q4_K_M)
-QUANT_CASE_ROUNDING_SENSITIVE(Q4_1)
+QUANT_CASE(Q4_K_M)
+QUANT_CASE(Q4_1)
 QUANT_CASE(Q4_0)
 QUANT_CASE(IQ4_XS)
 QUANT_CASE(IQ4_NL)
-QUANT_CASE_ROUNDING_SENSITIVE(Q3_K_M)
+QUANT_CASE(Q3_K_M)
 QUANT_CASE(IQ3_M)
 QUANT_CASE(IQ3_S)
 QUANT_CASE(IQ3_XS)

@@ -9,6 +9,7 @@
 
 #include <cstdint>
 #include <cstring>
+#include <type_traits>
 
 #include "hwy/highway.h"
 #include "zigllm/io/ggml_type.hpp"
@@ -24,11 +25,13 @@ using D16 = hn::CappedTag<int16_t, 32>;
 using D32 = hn::Repartition<int32_t, D16>;
 using DF = hn::Rebind<float, D32>;
 
-// int32 lanes whose total is sum(w[i] * a[i]) over n values (n a multiple of Lanes(D16)).
-HWY_INLINE hn::Vec<D32> MulAddI16I8(const int16_t* HWY_RESTRICT w, const int8_t* HWY_RESTRICT a, size_t n) {
-    const D16 d16;
-    const D32 d32;
-    const hn::Rebind<int8_t, D16> d8;
+// int32 lanes whose total is sum(w[i] * a[i]) over n values (n a multiple of Lanes(d16)).
+template <class Tag16 = D16>
+HWY_INLINE hn::Vec<hn::Repartition<int32_t, Tag16>> MulAddI16I8(const int16_t* HWY_RESTRICT w,
+                                                                  const int8_t* HWY_RESTRICT a, size_t n) {
+    const Tag16 d16;
+    const hn::Repartition<int32_t, Tag16> d32;
+    const hn::Rebind<int8_t, Tag16> d8;
     auto s0 = hn::Zero(d32), s1 = hn::Zero(d32);
     for (size_t i = 0; i < n; i += hn::Lanes(d16)) {
         const auto a16 = hn::PromoteTo(d16, hn::LoadU(d8, a + i));
@@ -36,6 +39,13 @@ HWY_INLINE hn::Vec<D32> MulAddI16I8(const int16_t* HWY_RESTRICT w, const int8_t*
     }
     return hn::Add(s0, s1);
 }
+
+// ggml's x86 Q4_1 dot keeps 8 int32 / float lanes of 4 consecutive products per block (its AVX2
+// code on AVX-512 machines too): at most 16 int16 lanes reproduce those partial sums and with them
+// llama.cpp's roundings (the quantized reference: Q4_1 mean KL 7e-4 with 32 lanes, 3e-13 with 16).
+// Q5_0 lands exactly with the full width (mean KL 4e-13; 5e-6 at 16 lanes), so only the min-term
+// (Q8_1) family is capped.
+using D16Q81 = hn::CappedTag<int16_t, 16>;
 
 // One fp16 -> f32 through the target's conversion instruction (F16C, fcvt) where it has one: the
 // portable bit-twiddling fp16_to_f32 per block was a large part of the legacy dots.
@@ -51,12 +61,13 @@ HWY_INLINE float F16(const uint16_t& bits) {
 template <class ActBlock, bool kMin>
 struct LegacyFamily {
     static float dot(const DecodedRow& w, const void* act, int64_t n) {
-        const DF df;
+        using Tag16 = std::conditional_t<kMin, D16Q81, D16>;
+        const hn::Rebind<float, hn::Repartition<int32_t, Tag16>> df;
         const auto* a = static_cast<const ActBlock*>(act);
         auto acc = hn::Zero(df);
         float off = 0.0f;
         for (int64_t b = 0; b < n / 32; ++b) {
-            const auto isum = MulAddI16I8(w.q + 32 * b, a[b].qs, 32);
+            const auto isum = MulAddI16I8<Tag16>(w.q + 32 * b, a[b].qs, 32);
             const float da = F16(a[b].d);
             acc = hn::MulAdd(hn::ConvertTo(df, isum), hn::Set(df, w.d[b] * da), acc);
             if constexpr (kMin) off += w.m[b] * F16(a[b].s);
