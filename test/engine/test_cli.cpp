@@ -49,6 +49,47 @@ BOOST_AUTO_TEST_CASE(run_with_a_grammar, *needs_ref()) {
     check_refused({"run", "-m", stories(), "-p", "x", "--regex", "("}, "zigllm: -: ");
 }
 
+// Every sampler of the chain has a flag (llama-cli's names). Greedy with a -inf logit bias on the
+// reference's first token picks another one; seeded chains are reproducible; bad values are refused.
+BOOST_AUTO_TEST_CASE(run_sampler_flags, *needs_ref()) {
+    const auto seq = read_ids(ref_path("stories260K/sequence69.tokens"));
+    const std::string first = std::to_string(seq.at(5));
+    auto greedy = [&](std::vector<std::string> extra) {
+        std::vector<std::string> a{"run", "-m", stories(), "-p", "Once upon a time", "-n", "8", "--temp", "0", "--ids"};
+        a.insert(a.end(), extra.begin(), extra.end());
+        auto r = run_cli(a);
+        BOOST_TEST(r.status == 0, r.err);
+        return last_line(r.out);
+    };
+    const std::string plain = greedy({});
+    BOOST_TEST(plain.rfind(first + ",", 0) == 0u);
+    BOOST_TEST(greedy({"--logit-bias", first + "-inf"}).rfind(first + ",", 0) != 0u);
+    BOOST_TEST(greedy({"-l", first + "+0"}) == plain);
+    BOOST_TEST(greedy({"--cfg-negative-prompt", "Lily", "--cfg-scale", "1"}) == plain);
+    BOOST_TEST(greedy({"--cfg-negative-prompt", "Lily", "--cfg-scale", "3"}) != plain);
+    const std::vector<std::vector<std::string>> chains{
+        {"--typical", "0.9", "--xtc-probability", "0.5", "--xtc-threshold", "0.05", "--top-nsigma", "2"},
+        {"--dynatemp-range", "0.4", "--dynatemp-exp", "1.5", "--min-keep", "2", "--samplers", "min_p;top-k;temp"},
+        {"--repeat-last-n", "-1", "--repeat-penalty", "1.3", "--presence-penalty", "0.5", "--frequency-penalty", "0.2"},
+        {"--dry-multiplier", "0.8", "--dry-base", "2", "--dry-allowed-length", "1", "--dry-penalty-last-n", "32",
+         "--dry-sequence-breaker", "none"},
+        {"--mirostat", "1", "--mirostat-ent", "3", "--mirostat-lr", "0.2"},
+        {"--mirostat", "2"}};
+    for (const auto& extra : chains) {
+        std::vector<std::string> a{"run", "-m", stories(), "-p", "Once", "-n", "16", "--seed", "5", "--ids", "--ignore-eos"};
+        a.insert(a.end(), extra.begin(), extra.end());
+        auto r1 = run_cli(a), r2 = run_cli(a);
+        BOOST_TEST(r1.status == 0, r1.err);
+        BOOST_TEST(r1.out == r2.out);
+        BOOST_TEST(std::count(r1.out.begin(), r1.out.end(), ',') == 15);
+    }
+    check_refused({"run", "-m", stories(), "-p", "x", "--samplers", "top_k;bogus"}, "zigllm: -: --samplers: ");
+    check_refused({"run", "-m", stories(), "-p", "x", "--logit-bias", "12x"}, "zigllm: -: --logit-bias: ");
+    check_refused({"run", "-m", stories(), "-p", "x", "--logit-bias", "12+"}, "zigllm: -: --logit-bias: ");
+    check_refused({"run", "-m", stories(), "-p", "x", "--mirostat", "3"}, "zigllm: -: --mirostat: ");
+    check_refused({"run", "-m", stories(), "-p", "x", "--repeat-last-n", "-2"}, "zigllm: -: --repeat-last-n: ");
+}
+
 BOOST_AUTO_TEST_CASE(run_refusals, *needs_ref()) {
     check_refused({"run", "-m", stories(), "--tokens", "1,x"}, "zigllm: -: --tokens: ");
     check_refused({"run", "-m", stories(), "--tokens", "1,9999", "--ids"}, "zigllm: -: position 1: ");

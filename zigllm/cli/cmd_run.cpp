@@ -1,6 +1,6 @@
 // zigllm run [-m MODEL] (-p TEXT | --tokens IDS) [-n N] [--temp T] [--top-k K] [--top-p P]
 //            [--min-p P] [--seed S] [-t THREADS] [--ids] [--ignore-eos]
-//            [--grammar FILE | --json-schema FILE | --regex RE]
+//            [--grammar FILE | --json-schema FILE | --regex RE] [every llama-cli sampler flag]
 // Streams the generated text (or, with --ids, prints the generated ids). Without -m it writes (once)
 // and uses a small synthetic demo model, and says so on stderr.
 #include <cstdio>
@@ -9,6 +9,7 @@
 
 #include "zigllm/cli/command.hpp"
 #include "zigllm/cli/engine_cli.hpp"
+#include "zigllm/cli/sampler_flags.hpp"
 #include "zigllm/decode/grammar_sampler.hpp"
 #include "zigllm/tools/synth.hpp"
 #include "zigllm/zigllm.hpp"
@@ -51,12 +52,8 @@ int run_run(const std::vector<std::string>& args) {
     auto* tk = app.add_option("--tokens", tokens, "prompt token ids, comma-separated, used as given");
     p->excludes(tk);
     app.add_option("-n,--n-predict", n_predict, "tokens to generate");
-    app.add_option("--temp", g.temperature, "temperature (0: greedy, lowest id on ties)");
-    app.add_option("--top-k", g.top_k, "top-k (0: off)");
-    app.add_option("--top-p", g.top_p, "top-p (1: off)");
-    app.add_option("--min-p", g.min_p, "min-p (0: off)");
-    app.add_option("--repeat-penalty", g.repeat_penalty, "repetition penalty over the last 64 tokens (1: off)");
-    app.add_option("--seed", g.seed, "random seed (default: random)");
+    zigllm::cli::SamplerFlags sampler;
+    sampler.add_to(app);
     app.add_option("-t,--threads", threads, "threads");
     app.add_option("-c,--ctx-size", n_ctx, "context size (default: the model's)");
     app.add_flag("--ids", print_ids, "print the generated token ids (comma-separated) instead of text");
@@ -68,6 +65,7 @@ int run_run(const std::vector<std::string>& args) {
     gf->excludes(sf)->excludes(rx);
     sf->excludes(rx);
     if (!zigllm::cli::parse(app, args)) return 0;
+    sampler.finish();
     zigllm::cli::check_threads(threads);
     if (n_predict < 0) throw zigllm::Error("-", "-n", "must be >= 0");
     if (n_ctx < 0) throw zigllm::Error("-", "-c", "must be >= 0");
@@ -86,6 +84,11 @@ int run_run(const std::vector<std::string>& args) {
     else ids = m->vocab().encode(prompt, true, false);
     if (ids.empty()) throw zigllm::Error("-", p->count() ? "-p" : "--tokens", "the prompt has no tokens");
     g.max_tokens = n_predict;
+    g.sampling = &sampler.params;
+    if (!sampler.cfg_negative_prompt.empty() && sampler.cfg_scale != 1.0f) {
+        g.guidance_tokens = m->vocab().encode(sampler.cfg_negative_prompt, true, false);
+        g.guidance_scale = sampler.cfg_scale;
+    }
     zigllm::decode::SamplerPtr constraint;
     if (grammar) {
         constraint = zigllm::decode::make_grammar_sampler(grammar, m->vocab());

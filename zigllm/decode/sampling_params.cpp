@@ -2,7 +2,12 @@
 #include "zigllm/decode/sampling_params.hpp"
 
 #include <algorithm>
+#include <charconv>
+#include <cmath>
 #include <random>
+#include <unordered_map>
+
+#include "zigllm/io/error.hpp"
 
 namespace zigllm::decode {
 
@@ -10,6 +15,47 @@ uint32_t resolve_seed(uint32_t seed) {
     if (seed != SamplingParams::random_seed) return seed;
     std::random_device rd;
     return rd();
+}
+
+std::vector<SamplerStage> parse_sampler_stages(std::string_view names, const std::string& option) {
+    using S = SamplerStage;
+    static const std::unordered_map<std::string_view, S> by_name{
+        {"penalties", S::penalties}, {"dry", S::dry},           {"top_n_sigma", S::top_n_sigma},
+        {"top_k", S::top_k},         {"typ_p", S::typical},     {"top_p", S::top_p},
+        {"min_p", S::min_p},         {"xtc", S::xtc},           {"temperature", S::temperature},
+        // llama.cpp's alternative spellings (common_sampler_types_from_names, allow_alt_names)
+        {"top-k", S::top_k},         {"top-p", S::top_p},       {"top-n-sigma", S::top_n_sigma},
+        {"nucleus", S::top_p},       {"typical-p", S::typical}, {"typical", S::typical},
+        {"typ-p", S::typical},       {"typ", S::typical},       {"min-p", S::min_p},
+        {"temp", S::temperature}};
+    std::vector<SamplerStage> out;
+    size_t i = 0;
+    while (i < names.size()) {
+        const size_t j = names.find_first_of("; ,", i);
+        const std::string_view name = names.substr(i, j == std::string_view::npos ? names.size() - i : j - i);
+        i = j == std::string_view::npos ? names.size() : j + 1;
+        if (name.empty()) continue;
+        auto it = by_name.find(name);
+        if (it == by_name.end()) throw Error("-", option, "unknown sampler '" + std::string(name) + "'");
+        out.push_back(it->second);
+    }
+    return out;
+}
+
+std::pair<Token, float> parse_logit_bias(std::string_view text, const std::string& option) {
+    auto refuse = [&] {
+        throw Error("-", option, "'" + std::string(text) + "' is not TOKEN_ID(+|-)BIAS, e.g. 15043+1 or 2-inf");
+    };
+    Token id = 0;
+    auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), id);
+    if (ec != std::errc() || id < 0 || end == text.data() + text.size() || (*end != '+' && *end != '-')) refuse();
+    const float sign = *end == '-' ? -1.0f : 1.0f;
+    const std::string rest(end + 1, text.data() + text.size());
+    if (rest == "inf") return {id, sign * INFINITY};
+    float v = 0.0f;
+    auto [vend, vec] = std::from_chars(rest.data(), rest.data() + rest.size(), v);
+    if (rest.empty() || vec != std::errc() || vend != rest.data() + rest.size() || !std::isfinite(v)) refuse();
+    return {id, sign * v};
 }
 
 Chain make_sampler_chain(const SamplingParams& p, const Vocab* vocab, int32_t n_vocab, int32_t n_ctx_train, int32_t n_ctx) {

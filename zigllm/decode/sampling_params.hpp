@@ -5,6 +5,7 @@
 
 #include <cstdint>
 #include <string>
+#include <string_view>
 #include <utility>
 #include <vector>
 
@@ -45,6 +46,15 @@ struct SamplingParams {
                                      SamplerStage::top_k,     SamplerStage::typical, SamplerStage::top_p,
                                      SamplerStage::min_p,     SamplerStage::xtc,   SamplerStage::temperature};
 };
+
+// llama-cli's --samplers list: names separated by ';' (also ',' or spaces), canonical (penalties,
+// dry, top_n_sigma, top_k, typ_p, top_p, min_p, xtc, temperature) or llama.cpp's alternatives
+// (top-k, nucleus, typical, temp, ...). An unknown name: Error("-", option, ...).
+std::vector<SamplerStage> parse_sampler_stages(std::string_view names, const std::string& option);
+
+// llama-cli's --logit-bias TOKEN_ID(+|-)BIAS, e.g. "15043+1", "2-inf". Error("-", option, ...)
+// for anything else.
+std::pair<Token, float> parse_logit_bias(std::string_view text, const std::string& option);
 
 // The seed actually used: params.seed, or a random one for random_seed.
 uint32_t resolve_seed(uint32_t seed);

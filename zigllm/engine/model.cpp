@@ -114,12 +114,16 @@ Generator::Generator(Session& s, std::span<const Token> prompt, const GenerateOp
     const Hparams& hp = m.hparams();
     const decode::Vocab* vocab = m.has_vocab() ? &m.vocab() : nullptr;
     decode::SamplingParams sp;
-    sp.temp = o.temperature;
-    sp.top_k = o.top_k;
-    sp.top_p = o.top_p;
-    sp.min_p = o.min_p;
-    sp.seed = o.seed;
-    sp.penalty_repeat = o.repeat_penalty;
+    if (o.sampling) {
+        sp = *o.sampling;
+    } else {
+        sp.temp = o.temperature;
+        sp.top_k = o.top_k;
+        sp.top_p = o.top_p;
+        sp.min_p = o.min_p;
+        sp.seed = o.seed;
+        sp.penalty_repeat = o.repeat_penalty;
+    }
     decode::Chain inner = decode::make_sampler_chain(sp, vocab, static_cast<int32_t>(hp.n_vocab),
                                                      static_cast<int32_t>(hp.n_ctx_train), static_cast<int32_t>(s.n_ctx()));
     // Penalties see the prompt, as in llama.cpp's common_sampler (prompt accepted, not by the grammar).
@@ -127,17 +131,32 @@ Generator::Generator(Session& s, std::span<const Token> prompt, const GenerateOp
     chain_ = std::make_unique<decode::Chain>();
     if (o.constraint) chain_->add(o.constraint->clone());
     chain_->add(std::make_unique<decode::Chain>(std::move(inner)));
-    logits_ = s.eval(prompt);
+    if (!o.guidance_tokens.empty() && o.guidance_scale != 1.0f) {
+        guidance_ = std::make_unique<Session>(m, s.options());
+        uncond_ = guidance_->eval(o.guidance_tokens);
+    }
+    logits_ = step_logits(s.eval(prompt));
 }
 
 Generator::~Generator() = default;
+
+std::span<const float> Generator::step_logits(std::span<const float> cond) {
+    if (!guidance_) return cond;
+    // both contexts have seen the same generated tokens (next() feeds both)
+    guided_ = decode::classifier_free_guidance(cond, uncond_, o_.guidance_scale);
+    return guided_;
+}
 
 Token Generator::next() {
     if (done_ || produced_ >= o_.max_tokens) return -1;
     if (produced_ > 0) {
         if (s_->n_past() >= s_->n_ctx()) { done_ = true; return -1; }  // the context is full: stop
         const Token last = last_;
-        logits_ = s_->eval(std::span<const Token>(&last, 1));
+        if (guidance_) {
+            if (guidance_->n_past() >= guidance_->n_ctx()) { done_ = true; return -1; }
+            uncond_ = guidance_->eval(std::span<const Token>(&last, 1));
+        }
+        logits_ = step_logits(s_->eval(std::span<const Token>(&last, 1)));
     }
     const Token t = chain_->sample(logits_);
     const AnyModel& m = s_->model();

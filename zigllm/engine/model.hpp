@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "zigllm/decode/sampling.hpp"
+#include "zigllm/decode/sampling_params.hpp"
 #include "zigllm/decode/vocab.hpp"
 #include "zigllm/graph/decoder.hpp"
 #include "zigllm/graph/hparams.hpp"
@@ -39,6 +40,15 @@ struct GenerateOptions {
     bool ignore_eos = false;
     // Applied before the chain (e.g. a grammar sampler); cloned per generation. May be null.
     const decode::Sampler* constraint = nullptr;
+    // Every setting of llama-cli's sampler chain (typical, XTC, top-n-sigma, dynamic temperature,
+    // frequency/presence penalties, DRY, logit bias, mirostat, stage order). When set, it replaces
+    // temperature, top_k, top_p, min_p, seed and repeat_penalty above. May be null.
+    const decode::SamplingParams* sampling = nullptr;
+    // Classifier-free guidance: a second context (e.g. a negative prompt, evaluated as given)
+    // runs beside the prompt and the chain sees ls(uncond) + scale * (ls(cond) - ls(uncond)).
+    // Off when guidance_tokens is empty or the scale is 1.
+    std::vector<Token> guidance_tokens{};
+    float guidance_scale = 1.0f;
 };
 
 class Session;
@@ -120,6 +130,7 @@ public:
     ~Session();
 
     const AnyModel& model() const { return *model_; }
+    const SessionOptions& options() const { return opt_; }
     int64_t n_past() const { return n_past_; }
     int64_t n_ctx() const { return kv_.n_ctx(); }
     size_t kv_bytes() const { return kv_.bytes(); }
@@ -161,9 +172,15 @@ public:
     Token next();
 
 private:
+    // The logits the chain sees for the last evaluated token (guided when guidance is on).
+    std::span<const float> step_logits(std::span<const float> cond);
+
     Session* s_;
     GenerateOptions o_;
     std::unique_ptr<decode::Chain> chain_;
+    std::unique_ptr<Session> guidance_;  // the unguided context, when guidance is on
+    std::span<const float> uncond_;  // its logits for the last token
+    std::vector<float> guided_;
     std::span<const float> logits_;
     int produced_ = 0;
     Token last_ = -1;
