@@ -12,11 +12,19 @@
 #include <fstream>
 #include <sstream>
 #include <string>
+#include <algorithm>
 #include <vector>
 
 namespace zigllm::test {
 
 inline const char* ref_root_env() { return std::getenv("ZIGLLM_REF_DIR"); }
+
+// Threads a test may start: n, capped by ZIGLLM_TEST_MAX_THREADS when set. The aarch64 CI run sets
+// it to 1: under this container's qemu-user (7.2) a started thread never runs, so a pool would hang.
+inline int test_threads(int n) {
+    const char* cap = std::getenv("ZIGLLM_TEST_MAX_THREADS");
+    return cap && std::atoi(cap) >= 1 ? std::min(n, std::atoi(cap)) : n;
+}
 
 // Path of a reference file or folder; fails the current test when ZIGLLM_REF_DIR is set but the
 // path does not exist.

@@ -41,14 +41,14 @@ inline RowComparison compare_rows(const std::vector<float>& ours, const std::vec
 }
 
 inline std::vector<float> all_logits(const AnyModel& m, const std::vector<Token>& tokens, GgmlType kv, int threads = 1) {
-    auto s = m.session({.n_ctx = 0, .threads = threads, .kv_type = kv});
+    auto s = m.session({.n_ctx = 0, .threads = test_threads(threads), .kv_type = kv});
     auto span = s.eval(tokens, true);
     return {span.begin(), span.end()};
 }
 
 inline std::vector<Token> greedy(const AnyModel& m, const std::vector<Token>& prompt, int n, GgmlType kv = GgmlType::F32,
                                  int threads = 1) {
-    auto s = m.session({.n_ctx = 0, .threads = threads, .kv_type = kv});
+    auto s = m.session({.n_ctx = 0, .threads = test_threads(threads), .kv_type = kv});
     std::vector<Token> out;
     s.generate(prompt, {.max_tokens = n, .temperature = 0.0f, .ignore_eos = true}, [&](Token t) {
         out.push_back(t);
