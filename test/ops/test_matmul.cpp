@@ -10,6 +10,7 @@
 #include <random>
 
 #include "ops_test_util.hpp"
+#include "zigllm/ops/x86_amx.hpp"
 #include "zigllm/ops/ops.hpp"
 #include "zigllm/ops/thread_pool.hpp"
 
@@ -93,6 +94,8 @@ void check(const Problem& p, const std::vector<float>& Y, int64_t ldy) {
 
 BOOST_DATA_TEST_CASE(matmul_matches_float64_on_every_target, bdata::make(kTypes), name) {
     const GgmlType t = *zigllm::ggml_type_from_name(name);
+    // Q8_0 with 17 activation rows also runs the AMX tiles (16 x 16 plus both tails) where the CPU has them
+    if (t == GgmlType::Q8_0) BOOST_TEST_MESSAGE("AMX tiles " << (ops::x86::amx_usable() ? "used" : "not available"));
     const uint32_t bs = zigllm::traits(t).block_size;  // float types: an odd width (vector tails)
     const int64_t cols = bs == 256 ? 512 : bs == 32 ? 96 : 97;
     ops::ThreadPool pool2(2), pool3(3);

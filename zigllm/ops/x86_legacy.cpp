@@ -1,6 +1,7 @@
 // Compiles x86_legacy-inl.h for AVX2 and for AVX-512 VNNI (target pragmas, not Highway: Highway
 // 1.0.3 has no int8 dot op and raw VNNI intrinsics do not compile inside its target regions).
 #include "zigllm/ops/x86_legacy.hpp"
+#include "zigllm/ops/x86_amx.hpp"
 
 #if defined(__x86_64__) && (defined(__GNUC__) || defined(__clang__))
 #include <immintrin.h>
@@ -68,6 +69,14 @@ bool matmul_band(GgmlType t, bool vnni, const void* W, size_t w_stride, int64_t 
     }
     if (t != GgmlType::Q4_0 && t != GgmlType::Q8_0) return false;
     const int64_t nb = n / 32;
+    // AMX takes whole 16 x 16 tiles; the VNNI kernel below the row and activation tails.
+    if (t == GgmlType::Q8_0 && vnni && nx >= 16 && r1 - r0 >= 16 && amx_usable()) {
+        const int64_t ra = r0 + (r1 - r0) / 16 * 16, na = nx / 16 * 16;
+        amx_q8_0_band(w, w_stride, r0, ra, x, x_stride, na, nb, Y, ldy);
+        if (na < nx) matmul_band(t, vnni, W, w_stride, r0, ra, x + na * x_stride, x_stride, nx - na, n, Y + na * ldy, ldy);
+        if (ra < r1) matmul_band(t, vnni, W, w_stride, ra, r1, X, x_stride, nx, n, Y, ldy);
+        return true;
+    }
     thread_local std::vector<float> ad;
     thread_local std::vector<int32_t> neg8sum;
     ad.resize(static_cast<size_t>(nx * nb));
