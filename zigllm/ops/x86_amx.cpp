@@ -1,4 +1,4 @@
-// AMX tile kernel for Q8_0 x Q8_0 (see x86_amx.hpp). Compiled with target pragmas like
+// AMX tile kernels for Q8_0 / Q4_0 x Q8_0 (see x86_amx.hpp). Compiled with target pragmas like
 // x86_legacy.cpp; only ever called after amx_usable() said yes.
 #include "zigllm/ops/x86_amx.hpp"
 
@@ -62,39 +62,59 @@ void configure_tiles() {
 
 constexpr int64_t kTile = 16;
 constexpr size_t kPackedB = 8 * 64;  // bytes of one B tile
+constexpr int64_t kChunkRows = 64;   // weight rows kept in L2 while every activation group passes
 
-// Activations of group g (rows 16g..16g+15), block b: the B tile at packed + (g * nb + b) * kPackedB
-// and the 16 scales at d + (g * nb + b) * 16.
-void pack_acts(const uint8_t* X, size_t x_stride, int64_t nx, int64_t nb, uint8_t* packed, float* d) {
+// The activations of one call, packed: group g (rows 16g..16g+15), block b has its B tile at
+// b_tiles + (g * nb + b) * kPackedB, its 16 scales at d + (g * nb + b) * 16 and (for Q4_0's
+// unsigned nibbles) -8 * sum(qs) of each activation at neg8sum + (g * nb + b) * 16.
+struct PackedActs {
+    const uint8_t* b_tiles;
+    const float* d;
+    const int32_t* neg8sum;
+    int64_t nb;
+};
+
+void pack_acts(const uint8_t* X, size_t x_stride, int64_t nx, int64_t nb, uint8_t* packed, float* d, int32_t* neg8sum) {
     for (int64_t g = 0; g < nx / kTile; ++g)
         for (int64_t b = 0; b < nb; ++b) {
             uint8_t* out = packed + (g * nb + b) * kPackedB;
-            float* dd = d + (g * nb + b) * kTile;
+            const int64_t at = (g * nb + b) * kTile;
             for (int64_t n = 0; n < kTile; ++n) {
                 const auto& blk = reinterpret_cast<const BlockQ8_0*>(X + (g * kTile + n) * x_stride)[b];
-                dd[n] = _cvtsh_ss(blk.d);
+                d[at + n] = _cvtsh_ss(blk.d);
+                int32_t sum = 0;
+                for (int8_t q : blk.qs) sum += q;
+                neg8sum[at + n] = -8 * sum;
                 for (int k = 0; k < 8; ++k) std::memcpy(out + k * 64 + n * 4, blk.qs + 4 * k, 4);
             }
         }
 }
 
-// 16 weight rows from r against activation group g, over all blocks.
-void tile_product(const uint8_t* W, size_t w_stride, int64_t r, const float* dw, const uint8_t* packed,
-                  const float* da, int64_t g, int64_t nb, float* Y, int64_t ldy) {
+// 16 weight rows against activation group g over all blocks. Block b's A tile is at
+// a + b * a_step with row stride a_stride; dw: the rows' scales, row m block b at dw[m * nb + b].
+// Q4: A holds unsigned nibbles (tdpbusd) and -8 * sum(a) restores the signed products.
+template <bool Q4>
+void tile_product(const uint8_t* a, size_t a_step, size_t a_stride, const float* dw, const PackedActs& P, int64_t g,
+                  float* Y, int64_t ldy, int64_t r) {
+    const int64_t nb = P.nb;
     alignas(64) int32_t c[kTile * kTile];
     __m512 acc[kTile];
-    for (auto& a : acc) a = _mm512_setzero_ps();
-    const uint8_t* w = W + r * w_stride + offsetof(BlockQ8_0, qs);
+    for (auto& v : acc) v = _mm512_setzero_ps();
     for (int64_t b = 0; b < nb; ++b) {
+        const int64_t at = (g * nb + b) * kTile;
         _tile_zero(0);
-        _tile_loadd(1, w + b * sizeof(BlockQ8_0), static_cast<long>(w_stride));
-        _tile_loadd(2, packed + (g * nb + b) * kPackedB, 64);
-        _tile_dpbssd(0, 1, 2);
+        _tile_loadd(1, a + b * a_step, static_cast<long>(a_stride));
+        _tile_loadd(2, P.b_tiles + (g * nb + b) * kPackedB, 64);
+        if constexpr (Q4) _tile_dpbusd(0, 1, 2);
+        else _tile_dpbssd(0, 1, 2);
         _tile_stored(0, c, 64);
-        const __m512 dav = _mm512_loadu_ps(da + (g * nb + b) * kTile);
+        const __m512 dav = _mm512_loadu_ps(P.d + at);
+        const __m512i corr = Q4 ? _mm512_loadu_si512(P.neg8sum + at) : _mm512_setzero_si512();
         for (int m = 0; m < kTile; ++m) {
-            const __m512 isum = _mm512_cvtepi32_ps(_mm512_load_si512(c + m * kTile));
-            acc[m] = _mm512_fmadd_ps(isum, _mm512_mul_ps(_mm512_set1_ps(dw[m * nb + b]), dav), acc[m]);
+            __m512i isum = _mm512_load_si512(c + m * kTile);
+            if constexpr (Q4) isum = _mm512_add_epi32(isum, corr);
+            acc[m] = _mm512_fmadd_ps(_mm512_cvtepi32_ps(isum), _mm512_mul_ps(_mm512_set1_ps(dw[m * nb + b]), dav),
+                                     acc[m]);
         }
     }
     alignas(64) float out[kTile];
@@ -104,30 +124,74 @@ void tile_product(const uint8_t* W, size_t w_stride, int64_t r, const float* dw,
     }
 }
 
+// Q4_0 rows [c0, c1) as unsigned bytes 0..15 in element order, row-major ([row][block][32]).
+void unpack_q4(const uint8_t* W, size_t w_stride, int64_t c0, int64_t c1, int64_t nb, uint8_t* out) {
+    for (int64_t r = c0; r < c1; ++r)
+        for (int64_t b = 0; b < nb; ++b) {
+            const auto& blk = reinterpret_cast<const BlockQ4_0*>(W + r * w_stride)[b];
+            uint8_t* o = out + ((r - c0) * nb + b) * 32;
+            const __m128i q = _mm_loadu_si128(reinterpret_cast<const __m128i*>(blk.qs));
+            const __m128i lo = _mm_and_si128(q, _mm_set1_epi8(15));
+            const __m128i hi = _mm_and_si128(_mm_srli_epi16(q, 4), _mm_set1_epi8(15));
+            _mm_storeu_si128(reinterpret_cast<__m128i*>(o), lo);
+            _mm_storeu_si128(reinterpret_cast<__m128i*>(o + 16), hi);
+        }
+}
+
+template <typename Block>
+void chunk_scales(const uint8_t* W, size_t w_stride, int64_t c0, int64_t c1, int64_t nb, float* dw) {
+    for (int64_t r = c0; r < c1; ++r)
+        for (int64_t b = 0; b < nb; ++b) dw[(r - c0) * nb + b] = _cvtsh_ss(reinterpret_cast<const Block*>(W + r * w_stride)[b].d);
+}
+
+struct alignas(64) Line { uint8_t bytes[64]; };
+
+template <bool Q4>
+void band(const uint8_t* W, size_t w_stride, int64_t r0, int64_t r1, const uint8_t* X, size_t x_stride, int64_t nx,
+          int64_t nb, float* Y, int64_t ldy) {
+    configure_tiles();
+    thread_local std::vector<Line> packed, unpacked;  // 64-byte aligned storage
+    thread_local std::vector<float> da, dw;
+    thread_local std::vector<int32_t> neg8sum;
+    packed.resize(static_cast<size_t>(nx / kTile * nb) * kPackedB / sizeof(Line));
+    da.resize(static_cast<size_t>(nx * nb));
+    neg8sum.resize(static_cast<size_t>(nx * nb));
+    pack_acts(X, x_stride, nx, nb, packed.data()->bytes, da.data(), neg8sum.data());
+    const PackedActs P{packed.data()->bytes, da.data(), neg8sum.data(), nb};
+    dw.resize(static_cast<size_t>(kChunkRows * nb));
+    if (Q4) unpacked.resize(static_cast<size_t>(kChunkRows * nb) * 32 / sizeof(Line) + 1);
+    for (int64_t c0 = r0; c0 < r1; c0 += kChunkRows) {
+        const int64_t c1 = std::min(c0 + kChunkRows, r1);
+        if constexpr (Q4) {
+            chunk_scales<BlockQ4_0>(W, w_stride, c0, c1, nb, dw.data());
+            unpack_q4(W, w_stride, c0, c1, nb, unpacked.data()->bytes);
+        } else {
+            chunk_scales<BlockQ8_0>(W, w_stride, c0, c1, nb, dw.data());
+        }
+        for (int64_t g = 0; g < nx / kTile; ++g)
+            for (int64_t r = c0; r < c1; r += kTile) {
+                const float* dwr = dw.data() + (r - c0) * nb;
+                if constexpr (Q4)
+                    tile_product<true>(unpacked.data()->bytes + (r - c0) * nb * 32, 32, static_cast<size_t>(nb) * 32, dwr,
+                                       P, g, Y, ldy, r);
+                else
+                    tile_product<false>(W + r * w_stride + offsetof(BlockQ8_0, qs), sizeof(BlockQ8_0), w_stride, dwr, P,
+                                        g, Y, ldy, r);
+            }
+    }
+    _tile_release();
+}
+
 }  // namespace
 
 void amx_q8_0_band(const uint8_t* W, size_t w_stride, int64_t r0, int64_t r1, const uint8_t* X, size_t x_stride,
                    int64_t nx, int64_t nb, float* Y, int64_t ldy) {
-    configure_tiles();
-    struct alignas(64) Line { uint8_t bytes[64]; };
-    thread_local std::vector<Line> packed;  // 64-byte aligned storage
-    thread_local std::vector<float> da, dw;
-    packed.resize(static_cast<size_t>(nx / kTile * nb) * kPackedB / sizeof(Line));
-    da.resize(static_cast<size_t>(nx * nb));
-    pack_acts(X, x_stride, nx, nb, reinterpret_cast<uint8_t*>(packed.data()), da.data());
-    constexpr int64_t kChunkRows = 64;  // weight rows kept in L2 while every activation group passes
-    dw.resize(static_cast<size_t>(kChunkRows * nb));
-    for (int64_t c0 = r0; c0 < r1; c0 += kChunkRows) {
-        const int64_t c1 = std::min(c0 + kChunkRows, r1);
-        for (int64_t r = c0; r < c1; ++r)
-            for (int64_t b = 0; b < nb; ++b)
-                dw[(r - c0) * nb + b] = _cvtsh_ss(reinterpret_cast<const BlockQ8_0*>(W + r * w_stride)[b].d);
-        for (int64_t g = 0; g < nx / kTile; ++g)
-            for (int64_t r = c0; r < c1; r += kTile)
-                tile_product(W, w_stride, r, dw.data() + (r - c0) * nb, reinterpret_cast<const uint8_t*>(packed.data()),
-                             da.data(), g, nb, Y, ldy);
-    }
-    _tile_release();
+    band<false>(W, w_stride, r0, r1, X, x_stride, nx, nb, Y, ldy);
+}
+
+void amx_q4_0_band(const uint8_t* W, size_t w_stride, int64_t r0, int64_t r1, const uint8_t* X, size_t x_stride,
+                   int64_t nx, int64_t nb, float* Y, int64_t ldy) {
+    band<true>(W, w_stride, r0, r1, X, x_stride, nx, nb, Y, ldy);
 }
 
 #if defined(__clang__)
@@ -143,6 +207,7 @@ void amx_q8_0_band(const uint8_t* W, size_t w_stride, int64_t r0, int64_t r1, co
 namespace zigllm::ops::x86 {
 bool amx_usable() { return false; }
 void amx_q8_0_band(const uint8_t*, size_t, int64_t, int64_t, const uint8_t*, size_t, int64_t, int64_t, float*, int64_t) {}
+void amx_q4_0_band(const uint8_t*, size_t, int64_t, int64_t, const uint8_t*, size_t, int64_t, int64_t, float*, int64_t) {}
 }  // namespace zigllm::ops::x86
 
 #endif

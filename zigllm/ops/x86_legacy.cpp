@@ -70,9 +70,10 @@ bool matmul_band(GgmlType t, bool vnni, const void* W, size_t w_stride, int64_t 
     if (t != GgmlType::Q4_0 && t != GgmlType::Q8_0) return false;
     const int64_t nb = n / 32;
     // AMX takes whole 16 x 16 tiles; the VNNI kernel below the row and activation tails.
-    if (t == GgmlType::Q8_0 && vnni && nx >= 16 && r1 - r0 >= 16 && amx_usable()) {
+    if (vnni && nx >= 16 && r1 - r0 >= 16 && amx_usable()) {
         const int64_t ra = r0 + (r1 - r0) / 16 * 16, na = nx / 16 * 16;
-        amx_q8_0_band(w, w_stride, r0, ra, x, x_stride, na, nb, Y, ldy);
+        if (t == GgmlType::Q8_0) amx_q8_0_band(w, w_stride, r0, ra, x, x_stride, na, nb, Y, ldy);
+        else amx_q4_0_band(w, w_stride, r0, ra, x, x_stride, na, nb, Y, ldy);
         if (na < nx) matmul_band(t, vnni, W, w_stride, r0, ra, x + na * x_stride, x_stride, nx - na, n, Y + na * ldy, ldy);
         if (ra < r1) matmul_band(t, vnni, W, w_stride, ra, r1, X, x_stride, nx, n, Y, ldy);
         return true;
