@@ -150,34 +150,42 @@ template <bool Q4>
 void band(const uint8_t* W, size_t w_stride, int64_t r0, int64_t r1, const uint8_t* X, size_t x_stride, int64_t nx,
           int64_t nb, float* Y, int64_t ldy) {
     configure_tiles();
+    // Activations are packed kPassActs at a time (the packed copy stays small: memory is bounded by
+    // file + KV + 64 MiB); each pass reads the band's weights once more.
+    constexpr int64_t kPassActs = 128;
     thread_local std::vector<Line> packed, unpacked;  // 64-byte aligned storage
     thread_local std::vector<float> da, dw;
     thread_local std::vector<int32_t> neg8sum;
-    packed.resize(static_cast<size_t>(nx / kTile * nb) * kPackedB / sizeof(Line));
-    da.resize(static_cast<size_t>(nx * nb));
-    neg8sum.resize(static_cast<size_t>(nx * nb));
-    pack_acts(X, x_stride, nx, nb, packed.data()->bytes, da.data(), neg8sum.data());
-    const PackedActs P{packed.data()->bytes, da.data(), neg8sum.data(), nb};
+    const int64_t pass = std::min(nx, kPassActs);
+    packed.resize(static_cast<size_t>(pass / kTile * nb) * kPackedB / sizeof(Line));
+    da.resize(static_cast<size_t>(pass * nb));
+    neg8sum.resize(static_cast<size_t>(pass * nb));
     dw.resize(static_cast<size_t>(kChunkRows * nb));
     if (Q4) unpacked.resize(static_cast<size_t>(kChunkRows * nb) * 32 / sizeof(Line) + 1);
-    for (int64_t c0 = r0; c0 < r1; c0 += kChunkRows) {
-        const int64_t c1 = std::min(c0 + kChunkRows, r1);
-        if constexpr (Q4) {
-            chunk_scales<BlockQ4_0>(W, w_stride, c0, c1, nb, dw.data());
-            unpack_q4(W, w_stride, c0, c1, nb, unpacked.data()->bytes);
-        } else {
-            chunk_scales<BlockQ8_0>(W, w_stride, c0, c1, nb, dw.data());
-        }
-        for (int64_t g = 0; g < nx / kTile; ++g)
-            for (int64_t r = c0; r < c1; r += kTile) {
-                const float* dwr = dw.data() + (r - c0) * nb;
-                if constexpr (Q4)
-                    tile_product<true>(unpacked.data()->bytes + (r - c0) * nb * 32, 32, static_cast<size_t>(nb) * 32, dwr,
-                                       P, g, Y, ldy, r);
-                else
-                    tile_product<false>(W + r * w_stride + offsetof(BlockQ8_0, qs), sizeof(BlockQ8_0), w_stride, dwr, P,
-                                        g, Y, ldy, r);
+    for (int64_t i0 = 0; i0 < nx; i0 += pass) {
+        const int64_t ni = std::min(pass, nx - i0);
+        pack_acts(X + i0 * x_stride, x_stride, ni, nb, packed.data()->bytes, da.data(), neg8sum.data());
+        const PackedActs P{packed.data()->bytes, da.data(), neg8sum.data(), nb};
+        float* Yi = Y + i0 * ldy;
+        for (int64_t c0 = r0; c0 < r1; c0 += kChunkRows) {
+            const int64_t c1 = std::min(c0 + kChunkRows, r1);
+            if constexpr (Q4) {
+                chunk_scales<BlockQ4_0>(W, w_stride, c0, c1, nb, dw.data());
+                unpack_q4(W, w_stride, c0, c1, nb, unpacked.data()->bytes);
+            } else {
+                chunk_scales<BlockQ8_0>(W, w_stride, c0, c1, nb, dw.data());
             }
+            for (int64_t g = 0; g < ni / kTile; ++g)
+                for (int64_t r = c0; r < c1; r += kTile) {
+                    const float* dwr = dw.data() + (r - c0) * nb;
+                    if constexpr (Q4)
+                        tile_product<true>(unpacked.data()->bytes + (r - c0) * nb * 32, 32, static_cast<size_t>(nb) * 32,
+                                           dwr, P, g, Yi, ldy, r);
+                    else
+                        tile_product<false>(W + r * w_stride + offsetof(BlockQ8_0, qs), sizeof(BlockQ8_0), w_stride, dwr,
+                                            P, g, Yi, ldy, r);
+                }
+        }
     }
     _tile_release();
 }
