@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <type_traits>
 #include <cstdlib>
 #include <cstring>
 #include <vector>
@@ -52,11 +53,12 @@ struct alignas(64) TileConfig {
 
 // Tiles: 0 = C (16 weight rows x 16 activations, int32), 1 = A (16 weight rows x one block's 32
 // int8), 2 = B (one block of 16 activations in the VNNI layout: row k = bytes 4k..4k+3 of each).
-void configure_tiles() {
+// k: the bytes of one block (32; K-quant sub-blocks: 32 or 16).
+void configure_tiles(int k = 32) {
     TileConfig cfg;
     cfg.rows[0] = 16, cfg.colsb[0] = 64;
-    cfg.rows[1] = 16, cfg.colsb[1] = 32;
-    cfg.rows[2] = 8, cfg.colsb[2] = 64;
+    cfg.rows[1] = 16, cfg.colsb[1] = static_cast<uint16_t>(k);
+    cfg.rows[2] = static_cast<uint8_t>(k / 4), cfg.colsb[2] = 64;
     _tile_loadconfig(&cfg);
 }
 
@@ -190,6 +192,185 @@ void band(const uint8_t* W, size_t w_stride, int64_t r0, int64_t r1, const uint8
     _tile_release();
 }
 
+// ---- K-quants (Q4_K, Q6_K) x Q8_K ----
+// Per super-block of 256: nsub sub-blocks of kSub values (Q4_K 8 x 32, Q6_K 16 x 16), each an exact
+// int32 tile product times its integer sub-block scale, summed in int32 (exact, so in any order);
+// then acc += float(isum) * d_w * d_a, and the offset term through Q8_K's sums: Q4_K subtracts
+// dmin * d_a * sum_j(min_j * asum_j), Q6_K (whose values are stored +32) d_w * d_a * 32 *
+// sum_j(sc_j * asum_j). Unlike ggml's kernels the offset goes into the same accumulator.
+template <bool Q6>
+struct KQuant {
+    static constexpr int kSub = Q6 ? 16 : 32;
+    static constexpr int kNsub = 256 / kSub;
+    static constexpr size_t kTileB = kSub / 4 * 64;  // bytes of one B tile
+};
+
+// Unpacked weight rows [c0, c1) of a chunk: values as bytes [row][sb][256] (Q4_K 0..15, Q6_K
+// 0..63), sub-block scales and offset coefficients (Q4_K mins, Q6_K the scales) as int32
+// [row][sb][nsub], d (and Q4_K's dmin) as floats [row][sb].
+struct KChunk {
+    uint8_t* q;
+    int32_t* sc;
+    int32_t* cc;
+    float* d;
+    float* dmin;
+};
+
+void unpack_q4k(const BlockQ4_K& x, uint8_t* q, int32_t* sc, int32_t* cc) {
+    const __m256i m4 = _mm256_set1_epi8(0x0F);
+    for (int j = 0; j < 4; ++j) {
+        const __m256i v = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(x.qs + 32 * j));
+        _mm256_storeu_si256(reinterpret_cast<__m256i*>(q + 64 * j), _mm256_and_si256(v, m4));
+        _mm256_storeu_si256(reinterpret_cast<__m256i*>(q + 64 * j + 32), _mm256_and_si256(_mm256_srli_epi16(v, 4), m4));
+    }
+    for (int j = 0; j < 8; ++j) {
+        uint8_t s, m;
+        scale_min_k4(j, x.scales, s, m);
+        sc[j] = s;
+        cc[j] = m;
+    }
+}
+
+void unpack_q6k(const BlockQ6_K& x, uint8_t* q, int32_t* sc, int32_t* cc) {
+    const __m256i m4 = _mm256_set1_epi8(0x0F), m2 = _mm256_set1_epi8(0x03);
+    auto low = [&](__m256i l, __m256i h, int shift) {
+        return _mm256_or_si256(_mm256_and_si256(l, m4),
+                               _mm256_slli_epi16(_mm256_and_si256(_mm256_srli_epi16(h, shift), m2), 4));
+    };
+    for (int h = 0; h < 2; ++h) {  // ggml's layout: 128 values per half, in four runs of 32
+        const __m256i l0 = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(x.ql + 64 * h));
+        const __m256i l1 = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(x.ql + 64 * h + 32));
+        const __m256i qh = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(x.qh + 32 * h));
+        const __m256i v[4] = {low(l0, qh, 0), low(l1, qh, 2), low(_mm256_srli_epi16(l0, 4), qh, 4),
+                              low(_mm256_srli_epi16(l1, 4), qh, 6)};
+        for (int g = 0; g < 4; ++g) _mm256_storeu_si256(reinterpret_cast<__m256i*>(q + 128 * h + 32 * g), v[g]);
+    }
+    for (int j = 0; j < 16; ++j) sc[j] = cc[j] = x.scales[j];
+}
+
+template <bool Q6>
+void unpack_kchunk(const uint8_t* W, size_t w_stride, int64_t c0, int64_t c1, int64_t nsb, const KChunk& C) {
+    constexpr int kNsub = KQuant<Q6>::kNsub;
+    for (int64_t r = c0; r < c1; ++r)
+        for (int64_t sb = 0; sb < nsb; ++sb) {
+            const int64_t at = (r - c0) * nsb + sb;
+            if constexpr (Q6) {
+                const auto& x = reinterpret_cast<const BlockQ6_K*>(W + r * w_stride)[sb];
+                unpack_q6k(x, C.q + at * 256, C.sc + at * kNsub, C.cc + at * kNsub);
+                C.d[at] = _cvtsh_ss(x.d);
+            } else {
+                const auto& x = reinterpret_cast<const BlockQ4_K*>(W + r * w_stride)[sb];
+                unpack_q4k(x, C.q + at * 256, C.sc + at * kNsub, C.cc + at * kNsub);
+                C.d[at] = _cvtsh_ss(x.d);
+                C.dmin[at] = _cvtsh_ss(x.dmin);
+            }
+        }
+}
+
+// Q8_K activations of one pass, packed: group g, super-block sb, sub-block j has its B tile at
+// b + ((g * nsb + sb) * nsub + j) * kTileB and its 16 sums at s + ((g * nsb + sb) * nsub + j) * 16;
+// the 16 scales of (g, sb) at d + (g * nsb + sb) * 16.
+struct KActs {
+    uint8_t* b;
+    int32_t* s;
+    float* d;
+    int64_t nsb;
+};
+
+template <bool Q6>
+void pack_kacts(const uint8_t* X, size_t x_stride, int64_t nx, const KActs& P) {
+    constexpr int kSub = KQuant<Q6>::kSub, kNsub = KQuant<Q6>::kNsub;
+    for (int64_t g = 0; g < nx / kTile; ++g)
+        for (int64_t sb = 0; sb < P.nsb; ++sb)
+            for (int64_t n = 0; n < kTile; ++n) {
+                const auto& a = reinterpret_cast<const BlockQ8K*>(X + (g * kTile + n) * x_stride)[sb];
+                P.d[(g * P.nsb + sb) * kTile + n] = a.d;
+                for (int j = 0; j < kNsub; ++j) {
+                    const int64_t at = (g * P.nsb + sb) * kNsub + j;
+                    uint8_t* out = P.b + at * KQuant<Q6>::kTileB;
+                    for (int k = 0; k < kSub / 4; ++k) std::memcpy(out + k * 64 + n * 4, a.qs + j * kSub + 4 * k, 4);
+                    P.s[at * kTile + n] = Q6 ? a.bsums[j] : a.bsums[2 * j] + a.bsums[2 * j + 1];
+                }
+            }
+}
+
+// 16 weight rows (row rr of the chunk = weight row r) against activation group g.
+template <bool Q6>
+void ktile_product(const KChunk& C, int64_t rr, const KActs& P, int64_t g, float* Y, int64_t ldy, int64_t r) {
+    constexpr int kSub = KQuant<Q6>::kSub, kNsub = KQuant<Q6>::kNsub;
+    const int64_t nsb = P.nsb;
+    alignas(64) int32_t c[kTile * kTile];
+    __m512 acc[kTile];
+    for (auto& v : acc) v = _mm512_setzero_ps();
+    for (int64_t sb = 0; sb < nsb; ++sb) {
+        __m512i isum[kTile];
+        for (auto& v : isum) v = _mm512_setzero_si512();
+        const int64_t gsb = (g * nsb + sb) * kNsub;
+        for (int j = 0; j < kNsub; ++j) {
+            _tile_zero(0);
+            _tile_loadd(1, C.q + (rr * nsb + sb) * 256 + j * kSub, static_cast<long>(nsb * 256));
+            _tile_loadd(2, P.b + (gsb + j) * KQuant<Q6>::kTileB, 64);
+            _tile_dpbusd(0, 1, 2);
+            _tile_stored(0, c, 64);
+            for (int m = 0; m < kTile; ++m)
+                isum[m] = _mm512_add_epi32(isum[m], _mm512_mullo_epi32(_mm512_load_si512(c + m * kTile),
+                                                                       _mm512_set1_epi32(C.sc[((rr + m) * nsb + sb) * kNsub + j])));
+        }
+        const __m512 dav = _mm512_loadu_ps(P.d + (g * nsb + sb) * kTile);
+        for (int m = 0; m < kTile; ++m) {
+            const int64_t wsb = (rr + m) * nsb + sb;
+            __m512i corr = _mm512_setzero_si512();
+            for (int j = 0; j < kNsub; ++j)
+                corr = _mm512_add_epi32(corr, _mm512_mullo_epi32(_mm512_loadu_si512(P.s + (gsb + j) * kTile),
+                                                                 _mm512_set1_epi32(C.cc[wsb * kNsub + j])));
+            const __m512 dd = _mm512_mul_ps(_mm512_set1_ps(C.d[wsb]), dav);
+            acc[m] = _mm512_fmadd_ps(_mm512_cvtepi32_ps(isum[m]), dd, acc[m]);
+            if constexpr (Q6)
+                acc[m] = _mm512_fnmadd_ps(dd, _mm512_cvtepi32_ps(_mm512_slli_epi32(corr, 5)), acc[m]);
+            else
+                acc[m] = _mm512_fnmadd_ps(_mm512_mul_ps(_mm512_set1_ps(C.dmin[wsb]), dav), _mm512_cvtepi32_ps(corr), acc[m]);
+        }
+    }
+    alignas(64) float out[kTile];
+    for (int m = 0; m < kTile; ++m) {
+        _mm512_store_ps(out, acc[m]);
+        for (int n = 0; n < kTile; ++n) Y[(g * kTile + n) * ldy + r + m] = out[n];
+    }
+}
+
+template <bool Q6>
+void kband(const uint8_t* W, size_t w_stride, int64_t r0, int64_t r1, const uint8_t* X, size_t x_stride, int64_t nx,
+           int64_t nsb, float* Y, int64_t ldy) {
+    constexpr int kNsub = KQuant<Q6>::kNsub;
+    configure_tiles(KQuant<Q6>::kSub);
+    constexpr int64_t kPassActs = 128, kKChunk = 32;
+    thread_local std::vector<Line> qbuf, bbuf;  // 64-byte aligned storage
+    thread_local std::vector<int32_t> sc, cc, s;
+    thread_local std::vector<float> d, dmin, da;
+    const int64_t pass = std::min(nx, kPassActs);
+    qbuf.resize(static_cast<size_t>(kKChunk * nsb) * 256 / sizeof(Line));
+    sc.resize(static_cast<size_t>(kKChunk * nsb * kNsub));
+    cc.resize(sc.size());
+    d.resize(static_cast<size_t>(kKChunk * nsb));
+    dmin.resize(d.size());
+    bbuf.resize(static_cast<size_t>(pass * nsb) * 256 / sizeof(Line));
+    s.resize(static_cast<size_t>(pass * nsb * kNsub));
+    da.resize(static_cast<size_t>(pass * nsb));
+    const KChunk C{qbuf.data()->bytes, sc.data(), cc.data(), d.data(), dmin.data()};
+    const KActs P{bbuf.data()->bytes, s.data(), da.data(), nsb};
+    for (int64_t i0 = 0; i0 < nx; i0 += pass) {
+        const int64_t ni = std::min(pass, nx - i0);
+        pack_kacts<Q6>(X + i0 * x_stride, x_stride, ni, P);
+        for (int64_t c0 = r0; c0 < r1; c0 += kKChunk) {
+            const int64_t c1 = std::min(c0 + kKChunk, r1);
+            unpack_kchunk<Q6>(W, w_stride, c0, c1, nsb, C);
+            for (int64_t g = 0; g < ni / kTile; ++g)
+                for (int64_t r = c0; r < c1; r += kTile) ktile_product<Q6>(C, r - c0, P, g, Y + i0 * ldy, ldy, r);
+        }
+    }
+    _tile_release();
+}
+
 }  // namespace
 
 void amx_q8_0_band(const uint8_t* W, size_t w_stride, int64_t r0, int64_t r1, const uint8_t* X, size_t x_stride,
@@ -200,6 +381,12 @@ void amx_q8_0_band(const uint8_t* W, size_t w_stride, int64_t r0, int64_t r1, co
 void amx_q4_0_band(const uint8_t* W, size_t w_stride, int64_t r0, int64_t r1, const uint8_t* X, size_t x_stride,
                    int64_t nx, int64_t nb, float* Y, int64_t ldy) {
     band<true>(W, w_stride, r0, r1, X, x_stride, nx, nb, Y, ldy);
+}
+
+void amx_kquant_band(bool q6, const uint8_t* W, size_t w_stride, int64_t r0, int64_t r1, const uint8_t* X,
+                     size_t x_stride, int64_t nx, int64_t nsb, float* Y, int64_t ldy) {
+    if (q6) kband<true>(W, w_stride, r0, r1, X, x_stride, nx, nsb, Y, ldy);
+    else kband<false>(W, w_stride, r0, r1, X, x_stride, nx, nsb, Y, ldy);
 }
 
 #if defined(__clang__)
@@ -216,6 +403,8 @@ namespace zigllm::ops::x86 {
 bool amx_usable() { return false; }
 void amx_q8_0_band(const uint8_t*, size_t, int64_t, int64_t, const uint8_t*, size_t, int64_t, int64_t, float*, int64_t) {}
 void amx_q4_0_band(const uint8_t*, size_t, int64_t, int64_t, const uint8_t*, size_t, int64_t, int64_t, float*, int64_t) {}
+void amx_kquant_band(bool, const uint8_t*, size_t, int64_t, int64_t, const uint8_t*, size_t, int64_t, int64_t, float*,
+                     int64_t) {}
 }  // namespace zigllm::ops::x86
 
 #endif

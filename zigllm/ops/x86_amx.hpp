@@ -21,6 +21,10 @@ bool amx_usable();
 // of 16; nb blocks of 32 per row. Call only when amx_usable().
 void amx_q8_0_band(const uint8_t* W, size_t w_stride, int64_t r0, int64_t r1, const uint8_t* X, size_t x_stride,
                    int64_t nx, int64_t nb, float* Y, int64_t ldy);
+// Q4_K (q6 false) or Q6_K weights x Q8_K activations, nsb super-blocks of 256 per row; chunks of 32
+// rows unpacked to bytes and integer scales once per call.
+void amx_kquant_band(bool q6, const uint8_t* W, size_t w_stride, int64_t r0, int64_t r1, const uint8_t* X,
+                     size_t x_stride, int64_t nx, int64_t nsb, float* Y, int64_t ldy);
 // The same for Q4_0 weights (each 64-row chunk unpacked to bytes once per call).
 void amx_q4_0_band(const uint8_t* W, size_t w_stride, int64_t r0, int64_t r1, const uint8_t* X, size_t x_stride,
                    int64_t nx, int64_t nb, float* Y, int64_t ldy);

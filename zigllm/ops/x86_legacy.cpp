@@ -58,6 +58,13 @@ bool matmul_band(GgmlType t, bool vnni, const void* W, size_t w_stride, int64_t 
     const auto* x = static_cast<const uint8_t*>(X);
     if (t == GgmlType::Q4_K || t == GgmlType::Q6_K) {
         const bool q6 = t == GgmlType::Q6_K;
+        if (vnni && nx >= 16 && r1 - r0 >= 16 && amx_usable()) {  // AMX whole tiles, the rest below
+            const int64_t ra = r0 + (r1 - r0) / 16 * 16, na = nx / 16 * 16;
+            amx_kquant_band(q6, w, w_stride, r0, ra, x, x_stride, na, n / 256, Y, ldy);
+            if (na < nx) matmul_band(t, vnni, W, w_stride, r0, ra, x + na * x_stride, x_stride, nx - na, n, Y + na * ldy, ldy);
+            if (ra < r1) matmul_band(t, vnni, W, w_stride, ra, r1, X, x_stride, nx, n, Y, ldy);
+            return true;
+        }
         if (vnni) {
             if (q6) vnni::kquant_band<true>(w, w_stride, r0, r1, x, x_stride, nx, n / 256, Y, ldy);
             else vnni::kquant_band<false>(w, w_stride, r0, r1, x, x_stride, nx, n / 256, Y, ldy);
