@@ -163,6 +163,23 @@ BOOST_AUTO_TEST_CASE(batches_and_threads_give_the_same_logits, *needs_ref()) {
     BOOST_TEST(compare_rows(two, one, m->hparams().n_vocab).worst_ratio <= 1e-5);
 }
 
+// An F16 cache read by a prompt batch (the rows widened once per layer) and token by token (widened
+// per row): the same values, so the same logits to the bit.
+BOOST_AUTO_TEST_CASE(f16_cache_batch_and_single_tokens_agree, *needs_ref()) {
+    const auto m = load(ref_path("stories260K/stories260K.gguf").string());
+    const auto tokens = read_ids(ref_path("stories260K/sequence69.tokens"));
+    BOOST_TEST_REQUIRE(tokens.size() >= 16u);  // a batch long enough to widen
+    const auto batch = all_logits(*m, tokens, GgmlType::F16);
+    auto s = m->session({.kv_type = GgmlType::F16});
+    const int64_t V = m->hparams().n_vocab;
+    int64_t differing = 0;
+    for (size_t i = 0; i < tokens.size(); ++i) {
+        auto l = s.eval(std::vector<Token>{tokens[i]});
+        for (int64_t v = 0; v < V; ++v) differing += l[v] != batch[i * V + v];
+    }
+    BOOST_TEST(differing == 0);
+}
+
 BOOST_AUTO_TEST_CASE(text_generation_streams_pieces, *needs_ref()) {
     const auto m = load(ref_path("stories260K/stories260K.gguf").string());
     auto s = m->session({.kv_type = GgmlType::F32});

@@ -16,9 +16,12 @@ HWY_BEFORE_NAMESPACE();
 namespace zigllm::kernels::HWY_NAMESPACE {
 namespace hn = hwy::HWY_NAMESPACE;
 
-// Row t of the cache as f32 (F16 rows widened into buf).
+// Row t of the cache as f32 (F16 rows widened into buf, unless a widened copy was made).
 template <bool IsK>
-inline const float* cache_row(const KvCache& kv, int64_t layer, int64_t t, int64_t off, int64_t n, float* buf) {
+inline const float* cache_row(const AttentionArgs& a, int64_t t, int64_t off, int64_t n, float* buf) {
+    const KvCache& kv = *a.kv;
+    const int64_t layer = a.layer;
+    if (const float* wide = IsK ? a.k_wide : a.v_wide) return wide + t * (a.ld - a.q_dim) / 2 + off;
     if (kv.type() == GgmlType::F32) return (IsK ? kv.k_f32(layer, t) : kv.v_f32(layer, t)) + off;
     const hn::ScalableTag<float> d;
     const hn::Rebind<hwy::float16_t, decltype(d)> dh;
@@ -78,7 +81,7 @@ void AttendPairsT(const AttentionArgs& a, int64_t begin, int64_t end) {
         float* out = a.out + i * a.q_dim + h * D;
         float mx = -INFINITY;
         for (int64_t t = lo; t <= pos; ++t) {
-            const float s = dot(q, cache_row<true>(*a.kv, a.layer, t, off, D, row.data()), D) * scale;
+            const float s = dot(q, cache_row<true>(a, t, off, D, row.data()), D) * scale;
             scores[t - lo] = s;
             mx = std::max(mx, s);
         }
@@ -87,8 +90,26 @@ void AttendPairsT(const AttentionArgs& a, int64_t begin, int64_t end) {
         const float inv = static_cast<float>(1.0 / sum);
         std::fill_n(out, D, 0.0f);
         for (int64_t t = lo; t <= pos; ++t)
-            axpy(out, scores[t - lo] * inv, cache_row<false>(*a.kv, a.layer, t, off, D, row.data()), D);
+            axpy(out, scores[t - lo] * inv, cache_row<false>(a, t, off, D, row.data()), D);
     }
+}
+
+void WidenCacheRowsT(const KvCache& kv, int64_t layer, int64_t t0, int64_t t1, int64_t kv_dim, float* k, float* v) {
+    const hn::ScalableTag<float> d;
+    const hn::Rebind<hwy::float16_t, decltype(d)> dh;
+    const int64_t N = static_cast<int64_t>(hn::Lanes(d));
+    for (int64_t t = t0; t < t1; ++t)
+        for (int pass = 0; pass < 2; ++pass) {
+            const auto* src = reinterpret_cast<const hwy::float16_t*>(pass ? kv.v_raw(layer, t) : kv.k_raw(layer, t));
+            float* dst = (pass ? v : k) + (t - t0) * kv_dim;
+            int64_t i = 0;
+            for (; i + N <= kv_dim; i += N) hn::StoreU(hn::PromoteTo(d, hn::LoadU(dh, src + i)), d, dst + i);
+            for (; i < kv_dim; ++i) {
+                uint16_t bits;
+                std::memcpy(&bits, src + i, 2);
+                dst[i] = f16_to_f32(bits);
+            }
+        }
 }
 
 }  // namespace zigllm::kernels::HWY_NAMESPACE
@@ -97,8 +118,12 @@ HWY_AFTER_NAMESPACE();
 #if HWY_ONCE
 namespace zigllm::kernels {
 HWY_EXPORT(AttendPairsT);
+HWY_EXPORT(WidenCacheRowsT);
 void attend_pairs(const AttentionArgs& a, int64_t begin, int64_t end) {
     HWY_DYNAMIC_DISPATCH(AttendPairsT)(a, begin, end);
+}
+void widen_cache_rows(const KvCache& kv, int64_t layer, int64_t t0, int64_t t1, int64_t kv_dim, float* k, float* v) {
+    HWY_DYNAMIC_DISPATCH(WidenCacheRowsT)(kv, layer, t0, t1, kv_dim, k, v);
 }
 }  // namespace zigllm::kernels
 #endif

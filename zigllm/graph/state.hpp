@@ -50,6 +50,7 @@ struct Scratch {
     std::vector<float> att;      // [n][q_dim] attention output
     std::vector<float> hb, hb2;  // [n][n_ff] FFN hidden
     std::vector<float> logits;   // [n_out][n_vocab]
+    std::vector<float> kv_wide;  // [2][pos0 + n][kv_dim]: an F16 cache widened for a prompt batch
     // MoE: per-token router output, selection and gathered rows
     std::vector<float> router;   // [n][n_expert]
     std::vector<int32_t> sel;    // [n][n_expert_used]

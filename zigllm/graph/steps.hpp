@@ -145,8 +145,21 @@ void run(step::attend<A>, StepContext& c) {
     const Hparams& hp = c.hp;
     const int64_t qd = hp.q_dim(), kvd = hp.kv_dim(), ld = qd + 2 * kvd, group = hp.n_head / hp.n_head_kv;
     // (token, head) pairs split over the pool.
-    const kernels::AttentionArgs args{c.s.qkv.data(), ld, c.s.att.data(), qd, &c.kv, c.layer, c.pos0, hp.n_head, group,
-                                      hp.head_dim, A::windowed ? hp.sliding_window : 0};
+    kernels::AttentionArgs args{c.s.qkv.data(), ld, c.s.att.data(), qd, &c.kv, c.layer, c.pos0, hp.n_head, group,
+                                hp.head_dim, A::windowed ? hp.sliding_window : 0};
+    // A prompt batch over an F16 cache: widen the rows once (not once per token and head), within
+    // a bounded copy (memory stays within file + KV + 64 MiB).
+    const int64_t n_pos = c.pos0 + c.n;
+    if (c.kv.type() == GgmlType::F16 && c.n >= 16 && 2 * n_pos * kvd * 4 <= (int64_t{16} << 20)) {
+        c.s.kv_wide.resize(static_cast<size_t>(2 * n_pos * kvd));
+        float* k = c.s.kv_wide.data();
+        float* v = k + n_pos * kvd;
+        ops::parallel_rows(c.pool, n_pos, 16, [&](int64_t b, int64_t e) {
+            kernels::widen_cache_rows(c.kv, c.layer, b, e, kvd, k + b * kvd, v + b * kvd);
+        });
+        args.k_wide = k;
+        args.v_wide = v;
+    }
     ops::parallel_rows(c.pool, c.n * hp.n_head, 1, [&](int64_t b, int64_t e) { kernels::attend_pairs(args, b, e); });
 }
 
