@@ -16,24 +16,28 @@ HWY_BEFORE_NAMESPACE();
 namespace zigllm::kernels::HWY_NAMESPACE {
 namespace hn = hwy::HWY_NAMESPACE;
 
+// n F16 values as f32.
+inline void widen(const uint8_t* raw, float* dst, int64_t n) {
+    const hn::ScalableTag<float> d;
+    const hn::Rebind<hwy::float16_t, decltype(d)> dh;
+    const auto* src = reinterpret_cast<const hwy::float16_t*>(raw);
+    const int64_t N = static_cast<int64_t>(hn::Lanes(d));
+    int64_t i = 0;
+    for (; i + N <= n; i += N) hn::StoreU(hn::PromoteTo(d, hn::LoadU(dh, src + i)), d, dst + i);
+    for (; i < n; ++i) {
+        uint16_t bits;
+        std::memcpy(&bits, src + i, 2);
+        dst[i] = f16_to_f32(bits);
+    }
+}
+
 // Row t of the cache as f32 (F16 rows widened into buf, unless a widened copy was made).
 template <bool IsK>
 inline const float* cache_row(const AttentionArgs& a, int64_t t, int64_t off, int64_t n, float* buf) {
     const KvCache& kv = *a.kv;
-    const int64_t layer = a.layer;
     if (const float* wide = IsK ? a.k_wide : a.v_wide) return wide + t * (a.ld - a.q_dim) / 2 + off;
-    if (kv.type() == GgmlType::F32) return (IsK ? kv.k_f32(layer, t) : kv.v_f32(layer, t)) + off;
-    const hn::ScalableTag<float> d;
-    const hn::Rebind<hwy::float16_t, decltype(d)> dh;
-    const auto* src = reinterpret_cast<const hwy::float16_t*>(IsK ? kv.k_raw(layer, t) : kv.v_raw(layer, t)) + off;
-    const int64_t N = static_cast<int64_t>(hn::Lanes(d));
-    int64_t i = 0;
-    for (; i + N <= n; i += N) hn::StoreU(hn::PromoteTo(d, hn::LoadU(dh, src + i)), d, buf + i);
-    for (; i < n; ++i) {
-        uint16_t bits;
-        std::memcpy(&bits, src + i, 2);
-        buf[i] = f16_to_f32(bits);
-    }
+    if (kv.type() == GgmlType::F32) return (IsK ? kv.k_f32(a.layer, t) : kv.v_f32(a.layer, t)) + off;
+    widen((IsK ? kv.k_raw(a.layer, t) : kv.v_raw(a.layer, t)) + 2 * off, buf, n);
     return buf;
 }
 
@@ -95,21 +99,10 @@ void AttendPairsT(const AttentionArgs& a, int64_t begin, int64_t end) {
 }
 
 void WidenCacheRowsT(const KvCache& kv, int64_t layer, int64_t t0, int64_t t1, int64_t kv_dim, float* k, float* v) {
-    const hn::ScalableTag<float> d;
-    const hn::Rebind<hwy::float16_t, decltype(d)> dh;
-    const int64_t N = static_cast<int64_t>(hn::Lanes(d));
-    for (int64_t t = t0; t < t1; ++t)
-        for (int pass = 0; pass < 2; ++pass) {
-            const auto* src = reinterpret_cast<const hwy::float16_t*>(pass ? kv.v_raw(layer, t) : kv.k_raw(layer, t));
-            float* dst = (pass ? v : k) + (t - t0) * kv_dim;
-            int64_t i = 0;
-            for (; i + N <= kv_dim; i += N) hn::StoreU(hn::PromoteTo(d, hn::LoadU(dh, src + i)), d, dst + i);
-            for (; i < kv_dim; ++i) {
-                uint16_t bits;
-                std::memcpy(&bits, src + i, 2);
-                dst[i] = f16_to_f32(bits);
-            }
-        }
+    for (int64_t t = t0; t < t1; ++t) {
+        widen(kv.k_raw(layer, t), k + (t - t0) * kv_dim, kv_dim);
+        widen(kv.v_raw(layer, t), v + (t - t0) * kv_dim, kv_dim);
+    }
 }
 
 }  // namespace zigllm::kernels::HWY_NAMESPACE
