@@ -112,6 +112,7 @@ void MatmulBandT(GgmlType t, const void* W, size_t w_stride, int64_t r0, int64_t
 }
 
 const char* TargetNameT() { return hwy::TargetName(HWY_TARGET); }
+int64_t CurrentTargetT() { return HWY_TARGET; }
 
 }  // namespace zigllm::ops::HWY_NAMESPACE
 HWY_AFTER_NAMESPACE();
@@ -128,6 +129,7 @@ HWY_AFTER_NAMESPACE();
 namespace zigllm::ops {
 HWY_EXPORT(MatmulBandT);
 HWY_EXPORT(TargetNameT);
+HWY_EXPORT(CurrentTargetT);
 
 namespace band {
 namespace {
@@ -169,9 +171,11 @@ void matmul(GgmlType t, const void* W, size_t w_stride, int64_t r0, int64_t r1, 
 #if HWY_ARCH_X86
     // The hand-written int8 kernels stand in for the Highway ones when the dispatch would pick
     // AVX2 or better (tests forcing a lower target still reach the portable code).
-    const int64_t targets = hwy::SupportedTargets();
-    if ((targets & (HWY_AVX2 | HWY_AVX3 | HWY_AVX3_DL)) &&
-        x86::matmul_band(t, (targets & HWY_AVX3_DL) != 0, W, w_stride, r0, r1, X, x_stride, nx, n, Y, ldy))
+    // The dispatched target, through the dispatch table: hwy::SupportedTargets() runs CPUID on
+    // every call (it was 6% of token generation).
+    const int64_t target = HWY_DYNAMIC_DISPATCH(CurrentTargetT)();
+    if ((target & (HWY_AVX2 | HWY_AVX3 | HWY_AVX3_DL)) &&
+        x86::matmul_band(t, target == HWY_AVX3_DL, W, w_stride, r0, r1, X, x_stride, nx, n, Y, ldy))
         return;
 #endif
     HWY_DYNAMIC_DISPATCH(MatmulBandT)(t, W, w_stride, r0, r1, X, x_stride, nx, n, Y, ldy);
