@@ -6,6 +6,7 @@
 #include <algorithm>
 #include <type_traits>
 
+#include "hwy/cache_control.h"
 #include "hwy/highway.h"
 #include "zigllm/ops/kernels-inl.h"
 #include "zigllm/ops/kernels.hpp"
@@ -49,9 +50,52 @@ void FloatTile(const DecodedRow* rows, const uint8_t* X, size_t x_stride, int64_
         }
 }
 
+// FloatTile<kW, 1> for F16 weights read straight from the mapping (token generation: no decoded
+// copy to write and read back), with the same arithmetic, so results do not depend on the path.
+// The next kW rows are prefetched one tile ahead (rows are short streams; see the x86 kernels).
+template <int kW>
+void F16Tile(const uint8_t* W, size_t w_stride, int64_t r, int64_t r1, const float* a, int64_t n, float* y) {
+    namespace hn = hwy::HWY_NAMESPACE;
+    const hn::ScalableTag<float> df;
+    const hn::Rebind<hwy::float16_t, decltype(df)> dh;
+    const auto N = static_cast<int64_t>(hn::Lanes(df));
+    const hwy::float16_t* w[kW];
+    const uint8_t* next[kW];
+    for (int k = 0; k < kW; ++k) {
+        w[k] = reinterpret_cast<const hwy::float16_t*>(W + (r + k) * w_stride);
+        next[k] = W + std::min(r + kW + k, r1 - 1) * w_stride;
+    }
+    hn::Vec<decltype(df)> acc[kW];
+    for (int k = 0; k < kW; ++k) acc[k] = hn::Zero(df);
+    int64_t c = 0;
+    for (; c + N <= n; c += N) {
+        if ((c * 2) % 64 == 0)
+            for (int k = 0; k < kW; ++k) hwy::Prefetch(next[k] + c * 2);
+        const auto av = hn::LoadU(df, a + c);
+        for (int k = 0; k < kW; ++k) acc[k] = hn::MulAdd(hn::PromoteTo(df, hn::LoadU(dh, w[k] + c)), av, acc[k]);
+    }
+    for (int k = 0; k < kW; ++k) {
+        float sum = hn::GetLane(hn::SumOfLanes(df, acc[k]));
+        const auto* bits = reinterpret_cast<const uint16_t*>(w[k]);
+        for (int64_t t = c; t < n; ++t) sum += fp16_to_f32(bits[t]) * a[t];
+        y[r + k] = sum;
+    }
+}
+
 template <class K>
 void BandFloat(const uint8_t* W, size_t w_stride, int64_t r0, int64_t r1, const uint8_t* X, size_t x_stride,
                int64_t nx, int64_t n, float* Y, int64_t ldy) {
+    if constexpr (K::weight == GgmlType::F16) {
+        if (nx < 3) {  // few activation rows: straight from the mapping
+            for (int64_t i = 0; i < nx; ++i) {
+                const auto* a = reinterpret_cast<const float*>(X + i * x_stride);
+                int64_t r = r0;
+                for (; r + 4 <= r1; r += 4) F16Tile<4>(W, w_stride, r, r1, a, n, Y + i * ldy);
+                for (; r < r1; ++r) F16Tile<1>(W, w_stride, r, r1, a, n, Y + i * ldy);
+            }
+            return;
+        }
+    }
     thread_local DecodedBand scratch;
     scratch.reserve(kBandRows, n, K::kCopies);
     DecodedRow rows[kBandRows];
