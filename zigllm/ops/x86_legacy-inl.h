@@ -206,6 +206,48 @@ static void q4_group(const uint8_t* const* w, const uint8_t* const* next, int nv
     for (int j = 0; j < kA; ++j) store_rows(Y + (i0 + j) * ldy + r, acc[j], nv);
 }
 
+#if ZIGLLM_X86_VNNI
+// q4_group<1> in 512-bit vectors, two rows per vector (Intel runs 512-bit ops at full width): the
+// same integer block sums and float arithmetic, so the same results to the bit. Vector k holds
+// rows 2k and 2k+1 as 128-bit lanes [2k values 0-15 | 2k+1 values 0-15 | 2k values 16-31 |
+// 2k+1 values 16-31], the activations broadcast to match.
+static void q4_group_pairs(const uint8_t* const* w, const uint8_t* const* next, int nv, const Acts& A, int64_t i0,
+                           float* Y, int64_t ldy, int64_t r) {
+    __m256 acc = _mm256_setzero_ps();
+    const __m256i m4 = _mm256_set1_epi8(0x0F);
+    const __m256i order = _mm256_setr_epi32(0, 4, 1, 5, 2, 6, 3, 7);  // [0,2,4,6,1,3,5,7] -> rows 0..7
+    const BlockQ8_0* a = A.row(i0);
+    for (int64_t b = 0; b < A.nb; ++b) {
+        const size_t off = static_cast<size_t>(b) * sizeof(BlockQ4_0);
+        if (b % 3 == 0)
+            for (int k = 0; k < 8; ++k) _mm_prefetch(reinterpret_cast<const char*>(next[k] + off), _MM_HINT_T0);
+        const __m256i qa = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(a[b].qs));
+        // [a 0-15 | a 0-15 | a 16-31 | a 16-31]
+        const __m512i qa2 = _mm512_shuffle_i64x2(_mm512_castsi256_si512(qa), _mm512_castsi256_si512(qa), 0x50);
+        __m512i p[4];
+        for (int k = 0; k < 4; ++k) {
+            const __m128i x0 = _mm_loadu_si128(reinterpret_cast<const __m128i*>(w[2 * k] + off + offsetof(BlockQ4_0, qs)));
+            const __m128i x1 =
+                _mm_loadu_si128(reinterpret_cast<const __m128i*>(w[2 * k + 1] + off + offsetof(BlockQ4_0, qs)));
+            const __m256i x = _mm256_set_m128i(x1, x0);
+            const __m256i lo = _mm256_and_si256(x, m4), hi = _mm256_and_si256(_mm256_srli_epi16(x, 4), m4);
+            p[k] = _mm512_dpbusd_epi32(_mm512_setzero_si512(), _mm512_inserti64x4(_mm512_castsi256_si512(lo), hi, 1), qa2);
+        }
+        // per 128-bit lane L: c lane L = [sum4 of p0 lane L, p1, p2, p3]
+        const __m512i t0 = _mm512_add_epi32(_mm512_unpacklo_epi32(p[0], p[1]), _mm512_unpackhi_epi32(p[0], p[1]));
+        const __m512i t1 = _mm512_add_epi32(_mm512_unpacklo_epi32(p[2], p[3]), _mm512_unpackhi_epi32(p[2], p[3]));
+        const __m512i c = _mm512_add_epi32(_mm512_unpacklo_epi64(t0, t1), _mm512_unpackhi_epi64(t0, t1));
+        // lanes 0 + 2: even rows, 1 + 3: odd rows
+        const __m512i d = _mm512_add_epi32(c, _mm512_shuffle_i64x2(c, c, 0x4E));
+        const __m256i rows = _mm256_permutevar8x32_epi32(_mm512_castsi512_si256(d), order);
+        const __m256i isum = _mm256_add_epi32(rows, _mm256_set1_epi32(A.neg8sum[i0 * A.nb + b]));
+        acc = _mm256_fmadd_ps(_mm256_cvtepi32_ps(isum), _mm256_mul_ps(scales8(w, off), _mm256_set1_ps(A.d[i0 * A.nb + b])),
+                              acc);
+    }
+    store_rows(Y + i0 * ldy + r, acc, nv);
+}
+#endif
+
 // Row pointers of the group of 8 rows from r (rows past r1 repeat the last one; their lanes are dropped).
 static inline int group_rows(const uint8_t* W, size_t w_stride, int64_t r, int64_t r1, const uint8_t** w) {
     const int nv = static_cast<int>(std::min<int64_t>(8, r1 - r));
@@ -264,7 +306,12 @@ static void q4_groups(const uint8_t* W, size_t w_stride, int64_t r0, int64_t r1,
     for (int64_t r = r0; r < r1; r += 8) {
         const uint8_t* next[8];
         const int nv_next = r + 8 < r1 ? group_rows(W, w_stride, r + 8, r1, next) : group_rows(W, w_stride, r, r1, next);
+#if ZIGLLM_X86_VNNI
+        if constexpr (kA == 1) q4_group_pairs(w, next, nv, A, i0, Y, ldy, r);
+        else q4_group<kA>(w, next, nv, A, i0, Y, ldy, r);
+#else
         q4_group<kA>(w, next, nv, A, i0, Y, ldy, r);
+#endif
         std::copy(next, next + 8, w);
         nv = nv_next;
     }
