@@ -53,12 +53,15 @@ struct alignas(64) TileConfig {
 
 // Tiles: 0 = C (16 weight rows x 16 activations, int32), 1 = A (16 weight rows x one block's 32
 // int8), 2 = B (one block of 16 activations in the VNNI layout: row k = bytes 4k..4k+3 of each).
-// k: the bytes of one block (32; K-quant sub-blocks: 32 or 16).
+// k: the bytes of one block (32; K-quant sub-blocks: 32 or 16). Tiles 3, 4, 5 repeat 0, 1, 2 for a
+// second product in flight (the K-quant kernel pairs sub-blocks: a tile store waits for its product).
 void configure_tiles(int k = 32) {
     TileConfig cfg;
-    cfg.rows[0] = 16, cfg.colsb[0] = 64;
-    cfg.rows[1] = 16, cfg.colsb[1] = static_cast<uint16_t>(k);
-    cfg.rows[2] = static_cast<uint8_t>(k / 4), cfg.colsb[2] = 64;
+    for (int t = 0; t < 6; t += 3) {
+        cfg.rows[t] = 16, cfg.colsb[t] = 64;
+        cfg.rows[t + 1] = 16, cfg.colsb[t + 1] = static_cast<uint16_t>(k);
+        cfg.rows[t + 2] = static_cast<uint8_t>(k / 4), cfg.colsb[t + 2] = 64;
+    }
     _tile_loadconfig(&cfg);
 }
 
@@ -299,22 +302,33 @@ template <bool Q6>
 void ktile_product(const KChunk& C, int64_t rr, const KActs& P, int64_t g, float* Y, int64_t ldy, int64_t r) {
     constexpr int kSub = KQuant<Q6>::kSub, kNsub = KQuant<Q6>::kNsub;
     const int64_t nsb = P.nsb;
-    alignas(64) int32_t c[kTile * kTile];
+    alignas(64) int32_t c[2 * kTile * kTile];
     __m512 acc[kTile];
     for (auto& v : acc) v = _mm512_setzero_ps();
+    const long a_stride = static_cast<long>(nsb * 256);
     for (int64_t sb = 0; sb < nsb; ++sb) {
         __m512i isum[kTile];
         for (auto& v : isum) v = _mm512_setzero_si512();
         const int64_t gsb = (g * nsb + sb) * kNsub;
-        for (int j = 0; j < kNsub; ++j) {
+        const uint8_t* a = C.q + (rr * nsb + sb) * 256;
+        for (int j = 0; j < kNsub; j += 2) {  // two sub-blocks in flight
             _tile_zero(0);
-            _tile_loadd(1, C.q + (rr * nsb + sb) * 256 + j * kSub, static_cast<long>(nsb * 256));
+            _tile_zero(3);
+            _tile_loadd(1, a + j * kSub, a_stride);
             _tile_loadd(2, P.b + (gsb + j) * KQuant<Q6>::kTileB, 64);
+            _tile_loadd(4, a + (j + 1) * kSub, a_stride);
+            _tile_loadd(5, P.b + (gsb + j + 1) * KQuant<Q6>::kTileB, 64);
             _tile_dpbusd(0, 1, 2);
+            _tile_dpbusd(3, 4, 5);
             _tile_stored(0, c, 64);
-            for (int m = 0; m < kTile; ++m)
-                isum[m] = _mm512_add_epi32(isum[m], _mm512_mullo_epi32(_mm512_load_si512(c + m * kTile),
-                                                                       _mm512_set1_epi32(C.sc[((rr + m) * nsb + sb) * kNsub + j])));
+            _tile_stored(3, c + kTile * kTile, 64);
+            for (int m = 0; m < kTile; ++m) {
+                const int32_t* scm = C.sc + ((rr + m) * nsb + sb) * kNsub + j;
+                const __m512i p0 = _mm512_mullo_epi32(_mm512_load_si512(c + m * kTile), _mm512_set1_epi32(scm[0]));
+                const __m512i p1 =
+                    _mm512_mullo_epi32(_mm512_load_si512(c + kTile * kTile + m * kTile), _mm512_set1_epi32(scm[1]));
+                isum[m] = _mm512_add_epi32(isum[m], _mm512_add_epi32(p0, p1));
+            }
         }
         const __m512 dav = _mm512_loadu_ps(P.d + (g * nsb + sb) * kTile);
         for (int m = 0; m < kTile; ++m) {
