@@ -129,7 +129,7 @@ static void q8_tile(const uint8_t* W, size_t w_stride, int64_t r, const Acts& A,
     for (int64_t b = 0; b < A.nb; ++b) {
         if constexpr (kA == 1)  // matvec: fetch the next kR rows' block one tile ahead (as q4_group)
             for (int k = 0; k < kR; ++k)
-                _mm_prefetch(reinterpret_cast<const char*>(w[k] + kR * w_stride + b * sizeof(BlockQ8_0)), _MM_HINT_T0);
+                _mm_prefetch(reinterpret_cast<const char*>(w[k] + 2 * kR * w_stride + b * sizeof(BlockQ8_0)), _MM_HINT_T0);
         __m256i qa[kA];
         for (int j = 0; j < kA; ++j) qa[j] = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(A.row(i0 + j)[b].qs));
         for (int k = 0; k < kR; ++k) {
