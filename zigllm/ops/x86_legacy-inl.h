@@ -127,7 +127,7 @@ static void q8_tile(const uint8_t* W, size_t w_stride, int64_t r, const Acts& A,
     for (int k = 0; k < kR; ++k)
         for (int j = 0; j < kA; ++j) acc[k][j] = _mm256_setzero_ps();
     for (int64_t b = 0; b < A.nb; ++b) {
-        if constexpr (kA == 1)  // matvec: fetch the next kR rows' block one tile ahead (as q4_group)
+        if constexpr (kA == 1)  // matvec: fetch the rows two tiles ahead (as q4_group)
             for (int k = 0; k < kR; ++k)
                 _mm_prefetch(reinterpret_cast<const char*>(w[k] + 2 * kR * w_stride + b * sizeof(BlockQ8_0)), _MM_HINT_T0);
         __m256i qa[kA];
