@@ -60,7 +60,6 @@ void Scratch::reserve(const Hparams& hp, int64_t n) {
     const int64_t ff = std::max<int64_t>(hp.n_ff, 1);
     x.resize(n * hp.n_embd);
     xb.resize(n * hp.n_embd);
-    residual.resize(n * hp.n_embd);
     qkv.resize(n * (hp.q_dim() + 2 * hp.kv_dim()));
     att.resize(n * hp.q_dim());
     hb.resize(n * ff);

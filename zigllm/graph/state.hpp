@@ -45,7 +45,6 @@ struct Scratch {
     int64_t capacity = 0;
     std::vector<float> x;        // [n][n_embd] residual stream
     std::vector<float> xb;       // [n][n_embd] normalized input of the current sub-layer
-    std::vector<float> residual; // [n][n_embd] x before the output step adds to it
     std::vector<float> qkv;      // [n][q_dim + 2 kv_dim]
     std::vector<float> att;      // [n][q_dim] attention output
     std::vector<float> hb, hb2;  // [n][n_ff] FFN hidden

@@ -58,12 +58,9 @@ inline GgmlType first_weight_type(step::group g, const LayerWeights& w) {
     return w.w_gate ? w.w_gate.type : w.w_up.type;
 }
 
-// The residual stream as the output step's residual input. A copy, not x itself: ops' matmul
-// writes Y before it adds the residual, so residual must not alias Y.
-inline const float* residual_input(StepContext& c) {
-    std::copy_n(c.s.x.data(), c.n * c.hp.n_embd, c.s.residual.data());
-    return c.s.residual.data();
-}
+// The residual stream as the output step's residual input: x itself, which is also the output (ops'
+// matmul computes each band into its own buffer before the output step, so residual may alias Y).
+inline const float* residual_input(StepContext& c) { return c.s.x.data(); }
 
 // ---- norm + quantization ------------------------------------------------------------------------
 template <class N, step::group G>
