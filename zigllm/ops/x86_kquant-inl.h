@@ -21,6 +21,34 @@ static inline void prefetch_next_row(const uint8_t* row, size_t w_stride, int64_
     for (size_t o = 0; o < sizeof(Block); o += 64) _mm_prefetch(p + o, _MM_HINT_T0);
 }
 
+// The 8 6-bit scales and mins of a Q4_K super-block at once (ggml's kmask unpacking; the same
+// values as scale_min_k4).
+static inline void unpack_scales_mins(const uint8_t* q, uint8_t* sc, uint8_t* mn) {
+    constexpr uint32_t kmask1 = 0x3f3f3f3f, kmask2 = 0x0f0f0f0f, kmask3 = 0x03030303;
+    uint32_t u[3];
+    std::memcpy(u, q, 12);
+    const uint32_t s0 = u[0] & kmask1, s1 = (u[2] & kmask2) | (((u[0] >> 6) & kmask3) << 4);
+    const uint32_t m0 = u[1] & kmask1, m1 = ((u[2] >> 4) & kmask2) | (((u[1] >> 6) & kmask3) << 4);
+    std::memcpy(sc, &s0, 4);
+    std::memcpy(sc + 4, &s1, 4);
+    std::memcpy(mn, &m0, 4);
+    std::memcpy(mn + 4, &m1, 4);
+}
+
+// Min j for bsums 2j and 2j+1, as 16 int16 lanes (for madd against Q8_K's bsums).
+static inline __m256i mins_per_bsum(const uint8_t* mn) {
+    int64_t m8;
+    std::memcpy(&m8, mn, 8);
+    const __m128i m = _mm_cvtsi64_si128(m8);
+    return _mm256_cvtepu8_epi16(_mm_unpacklo_epi8(m, m));
+}
+
+static inline int hsum_i32(__m256i v) {
+    const __m128i s4 = _mm_add_epi32(_mm256_castsi256_si128(v), _mm256_extracti128_si256(v, 1));
+    const __m128i s2 = _mm_add_epi32(s4, _mm_unpackhi_epi64(s4, s4));
+    return _mm_cvtsi128_si32(_mm_add_epi32(s2, _mm_shuffle_epi32(s2, 1)));
+}
+
 template <int kTile>
 static void q4k_tile(const uint8_t* W, size_t w_stride, int64_t c0, int64_t c1, const uint8_t* X, size_t x_stride,
                      int64_t i0, int64_t nsb, float* Y, int64_t ldy) {
@@ -35,7 +63,8 @@ static void q4k_tile(const uint8_t* W, size_t w_stride, int64_t c0, int64_t c1, 
         for (int64_t b = 0; b < nsb; ++b) {
             if constexpr (kTile == 1) prefetch_next_row<BlockQ4_K>(W + r * w_stride, w_stride, b);
             uint8_t sc[8], mn[8];
-            for (int j = 0; j < 8; ++j) scale_min_k4(j, x[b].scales, sc[j], mn[j]);
+            unpack_scales_mins(x[b].scales, sc, mn);
+            const __m256i mn16 = mins_per_bsum(mn);
             __m256i acci[kTile];
             for (int t = 0; t < kTile; ++t) acci[t] = _mm256_setzero_si256();
             for (int j = 0; j < 4; ++j) {
@@ -52,8 +81,8 @@ static void q4k_tile(const uint8_t* W, size_t w_stride, int64_t c0, int64_t c1, 
             }
             const float d = _cvtsh_ss(x[b].d), dmin = _cvtsh_ss(x[b].dmin);
             for (int t = 0; t < kTile; ++t) {
-                int summs = 0;
-                for (int k = 0; k < 16; ++k) summs += a[t][b].bsums[k] * mn[k / 2];
+                const int summs = hsum_i32(_mm256_madd_epi16(
+                    _mm256_loadu_si256(reinterpret_cast<const __m256i*>(a[t][b].bsums)), mn16));
                 accf[t] = _mm256_fmadd_ps(_mm256_cvtepi32_ps(acci[t]), _mm256_set1_ps(d * a[t][b].d), accf[t]);
                 off[t] -= dmin * a[t][b].d * static_cast<float>(summs);
             }
