@@ -105,6 +105,7 @@ static void q6k_tile(const uint8_t* W, size_t w_stride, int64_t c0, int64_t c1, 
         for (int64_t b = 0; b < nsb; ++b) {
             if constexpr (kTile == 1) prefetch_next_row<BlockQ6_K>(W + r * w_stride, w_stride, b);
             const int8_t* sc = x[b].scales;
+            const __m256i sc16 = _mm256_cvtepi8_epi16(_mm_loadu_si128(reinterpret_cast<const __m128i*>(sc)));
             __m256i acci[kTile];
             for (int t = 0; t < kTile; ++t) acci[t] = _mm256_setzero_si256();
             for (int h = 0; h < 2; ++h) {
@@ -136,8 +137,8 @@ static void q6k_tile(const uint8_t* W, size_t w_stride, int64_t c0, int64_t c1, 
             const float d = _cvtsh_ss(x[b].d);
             for (int t = 0; t < kTile; ++t) {
                 // values were stored +32: subtract 32 * sum over groups of scale * bsum
-                int corr = 0;
-                for (int k = 0; k < 16; ++k) corr += sc[k] * a[t][b].bsums[k];
+                const int corr = hsum_i32(_mm256_madd_epi16(
+                    sc16, _mm256_loadu_si256(reinterpret_cast<const __m256i*>(a[t][b].bsums))));
                 const float dd = d * a[t][b].d;
                 accf[t] = _mm256_fmadd_ps(_mm256_cvtepi32_ps(acci[t]), _mm256_set1_ps(dd), accf[t]);
                 off[t] -= dd * static_cast<float>(32 * corr);
