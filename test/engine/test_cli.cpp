@@ -88,6 +88,9 @@ BOOST_AUTO_TEST_CASE(run_sampler_flags, *needs_ref()) {
     check_refused({"run", "-m", stories(), "-p", "x", "--logit-bias", "12+"}, "zigllm: -: --logit-bias: ");
     check_refused({"run", "-m", stories(), "-p", "x", "--mirostat", "3"}, "zigllm: -: --mirostat: ");
     check_refused({"run", "-m", stories(), "-p", "x", "--repeat-last-n", "-2"}, "zigllm: -: --repeat-last-n: ");
+    check_refused({"run", "-m", stories(), "-p", "x", "--seed", "-2"}, "zigllm: -: --seed: ");
+    auto rs = run_cli({"run", "-m", stories(), "-p", "Once", "-n", "4", "--seed", "-1", "--ids"});  // llama-cli's random seed
+    BOOST_TEST(rs.status == 0, rs.err);
 }
 
 BOOST_AUTO_TEST_CASE(run_refusals, *needs_ref()) {

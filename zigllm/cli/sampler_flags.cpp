@@ -42,13 +42,15 @@ void SamplerFlags::add_to(CLI::App& app) {
     app.add_option("--samplers", stages,
                    "sampler order, ';'-separated (default: penalties;dry;top_n_sigma;top_k;typ_p;top_p;min_p;xtc;"
                    "temperature)");
-    app.add_option("--seed", p.seed, "random seed (default: random)");
+    app.add_option("-s,--seed", seed, "random seed (default and -1: random)");
     app.add_option("--cfg-negative-prompt", cfg_negative_prompt,
                    "classifier-free guidance: the unguided context's prompt");
     app.add_option("--cfg-scale", cfg_scale, "classifier-free guidance scale (1: off)")->capture_default_str();
 }
 
 void SamplerFlags::finish() {
+    if (seed < -1 || seed > int64_t{0xFFFFFFFF}) throw Error("-", "--seed", "must be -1 (random) or 0..4294967295");
+    params.seed = seed == -1 ? decode::SamplingParams::random_seed : static_cast<uint32_t>(seed);
     for (const std::string& b : logit_bias) params.logit_bias.push_back(decode::parse_logit_bias(b, "--logit-bias"));
     if (!dry_breakers.empty()) {
         params.dry_sequence_breakers.clear();

@@ -4,6 +4,7 @@
 
 #include <CLI/CLI.hpp>
 
+#include <cstdint>
 #include <string>
 #include <vector>
 
@@ -16,6 +17,7 @@ struct SamplerFlags {
     // raw values resolved by finish() after parsing
     std::vector<std::string> logit_bias, dry_breakers;
     std::string stages;
+    int64_t seed = -1;  // llama-cli's -1: a random seed
     // classifier-free guidance (llama.cpp's former --cfg-negative-prompt / --cfg-scale)
     std::string cfg_negative_prompt;
     float cfg_scale = 1.0f;
