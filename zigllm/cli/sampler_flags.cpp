@@ -6,38 +6,35 @@ namespace zigllm::cli {
 
 void SamplerFlags::add_to(CLI::App& app) {
     decode::SamplingParams& p = params;
-    app.add_option("--temp", p.temp, "temperature (0: greedy, lowest id on ties)")->capture_default_str();
-    app.add_option("--top-k", p.top_k, "top-k (0: off)")->capture_default_str();
-    app.add_option("--top-p", p.top_p, "top-p (1: off)")->capture_default_str();
-    app.add_option("--min-p", p.min_p, "min-p (0: off)")->capture_default_str();
-    app.add_option("--typical", p.typical_p, "locally typical sampling, parameter p (1: off)")->capture_default_str();
-    app.add_option("--top-nsigma", p.top_n_sigma, "top-n-sigma (-1: off)")->capture_default_str();
-    app.add_option("--xtc-probability", p.xtc_probability, "XTC: probability of removing top tokens (0: off)")
-        ->capture_default_str();
-    app.add_option("--xtc-threshold", p.xtc_threshold, "XTC: minimum probability of a removed token")
-        ->capture_default_str();
-    app.add_option("--min-keep", p.min_keep, "candidates each truncating sampler keeps at least (0: none)")
-        ->capture_default_str();
-    app.add_option("--dynatemp-range", p.dynatemp_range, "dynamic temperature: temp +- range (0: off)")
-        ->capture_default_str();
-    app.add_option("--dynatemp-exp", p.dynatemp_exponent, "dynamic temperature exponent")->capture_default_str();
-    app.add_option("--repeat-last-n", p.penalty_last_n, "tokens the penalties look back over (0: off, -1: context)")
-        ->capture_default_str();
-    app.add_option("--repeat-penalty", p.penalty_repeat, "repetition penalty (1: off)")->capture_default_str();
-    app.add_option("--presence-penalty", p.penalty_present, "presence penalty (0: off)")->capture_default_str();
-    app.add_option("--frequency-penalty", p.penalty_freq, "frequency penalty (0: off)")->capture_default_str();
-    app.add_option("--dry-multiplier", p.dry_multiplier, "DRY multiplier (0: off)")->capture_default_str();
-    app.add_option("--dry-base", p.dry_base, "DRY base")->capture_default_str();
-    app.add_option("--dry-allowed-length", p.dry_allowed_length, "DRY: repeats this long go unpenalized")
-        ->capture_default_str();
-    app.add_option("--dry-penalty-last-n", p.dry_penalty_last_n, "DRY window (0: off, -1: context)")
-        ->capture_default_str();
+    // a numeric setting whose --help shows its default
+    auto num = [&](const char* name, auto& value, const char* what) {
+        app.add_option(name, value, what)->capture_default_str();
+    };
+    num("--temp", p.temp, "temperature (0: greedy, lowest id on ties)");
+    num("--top-k", p.top_k, "top-k (0: off)");
+    num("--top-p", p.top_p, "top-p (1: off)");
+    num("--min-p", p.min_p, "min-p (0: off)");
+    num("--typical", p.typical_p, "locally typical sampling, parameter p (1: off)");
+    num("--top-nsigma", p.top_n_sigma, "top-n-sigma (-1: off)");
+    num("--xtc-probability", p.xtc_probability, "XTC: probability of removing top tokens (0: off)");
+    num("--xtc-threshold", p.xtc_threshold, "XTC: minimum probability of a removed token");
+    num("--min-keep", p.min_keep, "candidates each truncating sampler keeps at least (0: none)");
+    num("--dynatemp-range", p.dynatemp_range, "dynamic temperature: temp +- range (0: off)");
+    num("--dynatemp-exp", p.dynatemp_exponent, "dynamic temperature exponent");
+    num("--repeat-last-n", p.penalty_last_n, "tokens the penalties look back over (0: off, -1: context)");
+    num("--repeat-penalty", p.penalty_repeat, "repetition penalty (1: off)");
+    num("--presence-penalty", p.penalty_present, "presence penalty (0: off)");
+    num("--frequency-penalty", p.penalty_freq, "frequency penalty (0: off)");
+    num("--dry-multiplier", p.dry_multiplier, "DRY multiplier (0: off)");
+    num("--dry-base", p.dry_base, "DRY base");
+    num("--dry-allowed-length", p.dry_allowed_length, "DRY: repeats this long go unpenalized");
+    num("--dry-penalty-last-n", p.dry_penalty_last_n, "DRY window (0: off, -1: context)");
+    num("--mirostat", p.mirostat, "mirostat: 0 off, 1 v1, 2 v2 (replaces the other samplers)");
+    num("--mirostat-lr", p.mirostat_eta, "mirostat learning rate eta");
+    num("--mirostat-ent", p.mirostat_tau, "mirostat target entropy tau");
+    num("--cfg-scale", cfg_scale, "classifier-free guidance scale (1: off)");
     app.add_option("--dry-sequence-breaker", dry_breakers,
                    "a DRY sequence breaker (repeatable; replaces the defaults \\n : \" *; 'none': no breakers)");
-    app.add_option("--mirostat", p.mirostat, "mirostat: 0 off, 1 v1, 2 v2 (replaces the other samplers)")
-        ->capture_default_str();
-    app.add_option("--mirostat-lr", p.mirostat_eta, "mirostat learning rate eta")->capture_default_str();
-    app.add_option("--mirostat-ent", p.mirostat_tau, "mirostat target entropy tau")->capture_default_str();
     app.add_option("-l,--logit-bias", logit_bias, "TOKEN_ID(+|-)BIAS, e.g. 15043+1 or 2-inf (repeatable)");
     app.add_option("--samplers", stages,
                    "sampler order, ';'-separated (default: penalties;dry;top_n_sigma;top_k;typ_p;top_p;min_p;xtc;"
@@ -45,7 +42,6 @@ void SamplerFlags::add_to(CLI::App& app) {
     app.add_option("-s,--seed", seed, "random seed (default and -1: random)");
     app.add_option("--cfg-negative-prompt", cfg_negative_prompt,
                    "classifier-free guidance: the unguided context's prompt");
-    app.add_option("--cfg-scale", cfg_scale, "classifier-free guidance scale (1: off)")->capture_default_str();
 }
 
 void SamplerFlags::finish() {

@@ -1,4 +1,4 @@
-// AMX tile kernels for Q8_0 / Q4_0 x Q8_0 (see x86_amx.hpp). Compiled with target pragmas like
+// AMX tile kernels for Q8_0 / Q4_0 x Q8_0 and Q4_K / Q6_K x Q8_K (see x86_amx.hpp). Compiled with target pragmas like
 // x86_legacy.cpp; only ever called after amx_usable() said yes.
 #include "zigllm/ops/x86_amx.hpp"
 
@@ -9,7 +9,6 @@
 #include <unistd.h>
 
 #include <algorithm>
-#include <type_traits>
 #include <cstdlib>
 #include <cstring>
 #include <vector>
@@ -95,6 +94,15 @@ void pack_acts(const uint8_t* X, size_t x_stride, int64_t nx, int64_t nb, uint8_
         }
 }
 
+// acc[m] lane n = the result of weight row r + m and activation 16g + n.
+void store_tile(const __m512* acc, int64_t g, float* Y, int64_t ldy, int64_t r) {
+    alignas(64) float out[kTile];
+    for (int m = 0; m < kTile; ++m) {
+        _mm512_store_ps(out, acc[m]);
+        for (int n = 0; n < kTile; ++n) Y[(g * kTile + n) * ldy + r + m] = out[n];
+    }
+}
+
 // 16 weight rows against activation group g over all blocks. Block b's A tile is at
 // a + b * a_step with row stride a_stride; dw: the rows' scales, row m block b at dw[m * nb + b].
 // Q4: A holds unsigned nibbles (tdpbusd) and -8 * sum(a) restores the signed products.
@@ -122,11 +130,7 @@ void tile_product(const uint8_t* a, size_t a_step, size_t a_stride, const float*
                                      acc[m]);
         }
     }
-    alignas(64) float out[kTile];
-    for (int m = 0; m < kTile; ++m) {
-        _mm512_store_ps(out, acc[m]);
-        for (int n = 0; n < kTile; ++n) Y[(g * kTile + n) * ldy + r + m] = out[n];
-    }
+    store_tile(acc, g, Y, ldy, r);
 }
 
 // Q4_0 rows [c0, c1) as unsigned bytes 0..15 in element order, row-major ([row][block][32]).
@@ -345,11 +349,7 @@ void ktile_product(const KChunk& C, int64_t rr, const KActs& P, int64_t g, float
                 acc[m] = _mm512_fnmadd_ps(_mm512_mul_ps(_mm512_set1_ps(C.dmin[wsb]), dav), _mm512_cvtepi32_ps(corr), acc[m]);
         }
     }
-    alignas(64) float out[kTile];
-    for (int m = 0; m < kTile; ++m) {
-        _mm512_store_ps(out, acc[m]);
-        for (int n = 0; n < kTile; ++n) Y[(g * kTile + n) * ldy + r + m] = out[n];
-    }
+    store_tile(acc, g, Y, ldy, r);
 }
 
 template <bool Q6>
@@ -387,20 +387,15 @@ void kband(const uint8_t* W, size_t w_stride, int64_t r0, int64_t r1, const uint
 
 }  // namespace
 
-void amx_q8_0_band(const uint8_t* W, size_t w_stride, int64_t r0, int64_t r1, const uint8_t* X, size_t x_stride,
-                   int64_t nx, int64_t nb, float* Y, int64_t ldy) {
-    band<false>(W, w_stride, r0, r1, X, x_stride, nx, nb, Y, ldy);
-}
-
-void amx_q4_0_band(const uint8_t* W, size_t w_stride, int64_t r0, int64_t r1, const uint8_t* X, size_t x_stride,
-                   int64_t nx, int64_t nb, float* Y, int64_t ldy) {
-    band<true>(W, w_stride, r0, r1, X, x_stride, nx, nb, Y, ldy);
-}
-
-void amx_kquant_band(bool q6, const uint8_t* W, size_t w_stride, int64_t r0, int64_t r1, const uint8_t* X,
-                     size_t x_stride, int64_t nx, int64_t nsb, float* Y, int64_t ldy) {
-    if (q6) kband<true>(W, w_stride, r0, r1, X, x_stride, nx, nsb, Y, ldy);
-    else kband<false>(W, w_stride, r0, r1, X, x_stride, nx, nsb, Y, ldy);
+bool amx_band(GgmlType t, const uint8_t* W, size_t w_stride, int64_t r0, int64_t r1, const uint8_t* X,
+              size_t x_stride, int64_t nx, int64_t n, float* Y, int64_t ldy) {
+    switch (t) {
+        case GgmlType::Q8_0: band<false>(W, w_stride, r0, r1, X, x_stride, nx, n / 32, Y, ldy); return true;
+        case GgmlType::Q4_0: band<true>(W, w_stride, r0, r1, X, x_stride, nx, n / 32, Y, ldy); return true;
+        case GgmlType::Q4_K: kband<false>(W, w_stride, r0, r1, X, x_stride, nx, n / 256, Y, ldy); return true;
+        case GgmlType::Q6_K: kband<true>(W, w_stride, r0, r1, X, x_stride, nx, n / 256, Y, ldy); return true;
+        default: return false;
+    }
 }
 
 #if defined(__clang__)
@@ -415,10 +410,10 @@ void amx_kquant_band(bool q6, const uint8_t* W, size_t w_stride, int64_t r0, int
 
 namespace zigllm::ops::x86 {
 bool amx_usable() { return false; }
-void amx_q8_0_band(const uint8_t*, size_t, int64_t, int64_t, const uint8_t*, size_t, int64_t, int64_t, float*, int64_t) {}
-void amx_q4_0_band(const uint8_t*, size_t, int64_t, int64_t, const uint8_t*, size_t, int64_t, int64_t, float*, int64_t) {}
-void amx_kquant_band(bool, const uint8_t*, size_t, int64_t, int64_t, const uint8_t*, size_t, int64_t, int64_t, float*,
-                     int64_t) {}
+bool amx_band(GgmlType, const uint8_t*, size_t, int64_t, int64_t, const uint8_t*, size_t, int64_t, int64_t, float*,
+              int64_t) {
+    return false;
+}
 }  // namespace zigllm::ops::x86
 
 #endif

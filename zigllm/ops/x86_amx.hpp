@@ -11,22 +11,19 @@
 #include <cstddef>
 #include <cstdint>
 
+#include "zigllm/io/ggml_type.hpp"
+
 namespace zigllm::ops::x86 {
 
 // True when the CPU has AMX-TILE and AMX-INT8 and Linux grants this process the tile state
 // (arch_prctl ARCH_REQ_XCOMP_PERM), asked once; ZIGLLM_NO_AMX=1 in the environment turns it off.
 bool amx_usable();
 
-// Y[i * ldy + r] for weight rows [r0, r1) and activation rows [0, nx), (r1 - r0) and nx multiples
-// of 16; nb blocks of 32 per row. Call only when amx_usable().
-void amx_q8_0_band(const uint8_t* W, size_t w_stride, int64_t r0, int64_t r1, const uint8_t* X, size_t x_stride,
-                   int64_t nx, int64_t nb, float* Y, int64_t ldy);
-// Q4_K (q6 false) or Q6_K weights x Q8_K activations, nsb super-blocks of 256 per row; chunks of 32
-// rows unpacked to bytes and integer scales once per call.
-void amx_kquant_band(bool q6, const uint8_t* W, size_t w_stride, int64_t r0, int64_t r1, const uint8_t* X,
-                     size_t x_stride, int64_t nx, int64_t nsb, float* Y, int64_t ldy);
-// The same for Q4_0 weights (each 64-row chunk unpacked to bytes once per call).
-void amx_q4_0_band(const uint8_t* W, size_t w_stride, int64_t r0, int64_t r1, const uint8_t* X, size_t x_stride,
-                   int64_t nx, int64_t nb, float* Y, int64_t ldy);
+// Y[i * ldy + r] for weight rows [r0, r1) and activation rows [0, nx) of n columns, (r1 - r0) and nx
+// multiples of 16, when t has a tile kernel (Q8_0, Q4_0 with Q8_0 activations; Q4_K, Q6_K with Q8_K):
+// then returns true. Q4_0 unpacks 64-row chunks to bytes, the K-quants 32-row chunks to bytes and
+// int32 sub-block scales, once per call. Call only when amx_usable().
+bool amx_band(GgmlType t, const uint8_t* W, size_t w_stride, int64_t r0, int64_t r1, const uint8_t* X,
+              size_t x_stride, int64_t nx, int64_t n, float* Y, int64_t ldy);
 
 }  // namespace zigllm::ops::x86

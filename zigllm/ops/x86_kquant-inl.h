@@ -43,12 +43,6 @@ static inline __m256i mins_per_bsum(const uint8_t* mn) {
     return _mm256_cvtepu8_epi16(_mm_unpacklo_epi8(m, m));
 }
 
-static inline int hsum_i32(__m256i v) {
-    const __m128i s4 = _mm_add_epi32(_mm256_castsi256_si128(v), _mm256_extracti128_si256(v, 1));
-    const __m128i s2 = _mm_add_epi32(s4, _mm_unpackhi_epi64(s4, s4));
-    return _mm_cvtsi128_si32(_mm_add_epi32(s2, _mm_shuffle_epi32(s2, 1)));
-}
-
 template <int kTile>
 static void q4k_tile(const uint8_t* W, size_t w_stride, int64_t c0, int64_t c1, const uint8_t* X, size_t x_stride,
                      int64_t i0, int64_t nsb, float* Y, int64_t ldy) {

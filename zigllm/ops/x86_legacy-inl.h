@@ -23,6 +23,13 @@ static inline float hsum(__m256 v) {
     return _mm_cvtss_f32(s);
 }
 
+// Sum of 8 int32 lanes.
+static inline int hsum_i32(__m256i v) {
+    const __m128i s4 = _mm_add_epi32(_mm256_castsi256_si128(v), _mm256_extracti128_si256(v, 1));
+    const __m128i s2 = _mm_add_epi32(s4, _mm_unpackhi_epi64(s4, s4));
+    return _mm_cvtsi128_si32(_mm_add_epi32(s2, _mm_shuffle_epi32(s2, 1)));
+}
+
 // acc + 8 int32 lanes, each the sum of 4 products of unsigned u and signed s bytes.
 static inline __m256i dot_u8s8(__m256i acc, __m256i u, __m256i s) {
 #if ZIGLLM_X86_VNNI
@@ -110,10 +117,7 @@ static void prepare_acts(const uint8_t* X, size_t x_stride, int64_t nx, int64_t 
         for (int64_t b = 0; b < nb; ++b) {
             d[i * nb + b] = _cvtsh_ss(a[b].d);
             const __m256i qa = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(a[b].qs));
-            const __m256i s = dot_u8s8(_mm256_setzero_si256(), ones, qa);
-            const __m128i s4 = _mm_add_epi32(_mm256_castsi256_si128(s), _mm256_extracti128_si256(s, 1));
-            const __m128i s2 = _mm_add_epi32(s4, _mm_unpackhi_epi64(s4, s4));
-            neg8sum[i * nb + b] = -8 * _mm_cvtsi128_si32(_mm_add_epi32(s2, _mm_shuffle_epi32(s2, 1)));
+            neg8sum[i * nb + b] = -8 * hsum_i32(dot_u8s8(_mm256_setzero_si256(), ones, qa));
         }
     }
 }

@@ -56,15 +56,15 @@ bool matmul_band(GgmlType t, bool vnni, const void* W, size_t w_stride, int64_t 
                  size_t x_stride, int64_t nx, int64_t n, float* Y, int64_t ldy) {
     const auto* w = static_cast<const uint8_t*>(W);
     const auto* x = static_cast<const uint8_t*>(X);
+    // AMX takes whole 16 x 16 tiles; the row and activation tails come back here for the VNNI kernels.
+    const int64_t ra = r0 + (r1 - r0) / 16 * 16, na = nx / 16 * 16;
+    if (vnni && na > 0 && ra > r0 && amx_usable() && amx_band(t, w, w_stride, r0, ra, x, x_stride, na, n, Y, ldy)) {
+        if (na < nx) matmul_band(t, vnni, W, w_stride, r0, ra, x + na * x_stride, x_stride, nx - na, n, Y + na * ldy, ldy);
+        if (ra < r1) matmul_band(t, vnni, W, w_stride, ra, r1, X, x_stride, nx, n, Y, ldy);
+        return true;
+    }
     if (t == GgmlType::Q4_K || t == GgmlType::Q6_K) {
         const bool q6 = t == GgmlType::Q6_K;
-        if (vnni && nx >= 16 && r1 - r0 >= 16 && amx_usable()) {  // AMX whole tiles, the rest below
-            const int64_t ra = r0 + (r1 - r0) / 16 * 16, na = nx / 16 * 16;
-            amx_kquant_band(q6, w, w_stride, r0, ra, x, x_stride, na, n / 256, Y, ldy);
-            if (na < nx) matmul_band(t, vnni, W, w_stride, r0, ra, x + na * x_stride, x_stride, nx - na, n, Y + na * ldy, ldy);
-            if (ra < r1) matmul_band(t, vnni, W, w_stride, ra, r1, X, x_stride, nx, n, Y, ldy);
-            return true;
-        }
         if (vnni) {
             if (q6) vnni::kquant_band<true>(w, w_stride, r0, r1, x, x_stride, nx, n / 256, Y, ldy);
             else vnni::kquant_band<false>(w, w_stride, r0, r1, x, x_stride, nx, n / 256, Y, ldy);
@@ -76,15 +76,6 @@ bool matmul_band(GgmlType t, bool vnni, const void* W, size_t w_stride, int64_t 
     }
     if (t != GgmlType::Q4_0 && t != GgmlType::Q8_0) return false;
     const int64_t nb = n / 32;
-    // AMX takes whole 16 x 16 tiles; the VNNI kernel below the row and activation tails.
-    if (vnni && nx >= 16 && r1 - r0 >= 16 && amx_usable()) {
-        const int64_t ra = r0 + (r1 - r0) / 16 * 16, na = nx / 16 * 16;
-        if (t == GgmlType::Q8_0) amx_q8_0_band(w, w_stride, r0, ra, x, x_stride, na, nb, Y, ldy);
-        else amx_q4_0_band(w, w_stride, r0, ra, x, x_stride, na, nb, Y, ldy);
-        if (na < nx) matmul_band(t, vnni, W, w_stride, r0, ra, x + na * x_stride, x_stride, nx - na, n, Y + na * ldy, ldy);
-        if (ra < r1) matmul_band(t, vnni, W, w_stride, ra, r1, X, x_stride, nx, n, Y, ldy);
-        return true;
-    }
     thread_local std::vector<float> ad;
     thread_local std::vector<int32_t> neg8sum;
     ad.resize(static_cast<size_t>(nx * nb));
