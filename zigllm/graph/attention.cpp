@@ -1,5 +1,5 @@
-// Per-target attention (q.k dots and the p.v accumulation in vectors; softmax sum in double, as
-// ggml's soft_max). F16 caches are widened on load.
+// Per-target attention in llama.cpp's order of operations (q.k dots, ggml's exp and softmax sums,
+// the p.v accumulation; see below). F16 caches are widened on load.
 #undef HWY_TARGET_INCLUDE
 #define HWY_TARGET_INCLUDE "zigllm/graph/attention.cpp"
 #include "hwy/foreach_target.h"  // IWYU pragma: keep
@@ -11,6 +11,7 @@
 #include "hwy/highway.h"
 #include "zigllm/graph/attention.hpp"
 #include "zigllm/graph/kernels.hpp"
+#include "zigllm/graph/ggml_exp-inl.h"
 
 HWY_BEFORE_NAMESPACE();
 namespace zigllm::kernels::HWY_NAMESPACE {
@@ -41,60 +42,112 @@ inline const float* cache_row(const AttentionArgs& a, int64_t t, int64_t off, in
     return buf;
 }
 
-// q.k. ggml's ggml_vec_dot_f32 sums rows shorter than its SIMD step (64 on AVX-512) one product
-// at a time, unfused: so do we, which keeps small heads bit-identical to llama.cpp (the quantized
-// references amplify any rounding difference through the next activation quantization).
-inline float dot(const float* a, const float* b, int64_t n) {
-    if (n < 64) {
-        float s = 0.0f;
-        for (int64_t i = 0; i < n; ++i) s += a[i] * b[i];
-        return s;
+// llama.cpp's CPU attention is reproduced operation for operation (the quantized references amplify
+// any last-bit difference through the next activation quantization). Its reductions are those of its
+// AVX-512 build, emulated at any vector width: `Tree16` is _mm512_reduce_add_ps's summation order.
+inline float Tree16(const float* l) {
+    float t3[8], t6[4];
+    for (int j = 0; j < 8; ++j) t3[j] = l[j + 8] + l[j];
+    for (int m = 0; m < 4; ++m) t6[m] = t3[m + 4] + t3[m];
+    return (t6[0] + t6[2]) + (t6[1] + t6[3]);
+}
+
+// q.k as ggml_vec_dot_f32: 64-wide blocks into 4 x 16 fused accumulators, folded 4 -> 2 -> 1 and
+// reduced; the rest (all of it for heads under 64) one unfused product at a time.
+inline float Dot(const float* a, const float* b, int64_t n) {
+    const int64_t np = n & ~int64_t{63};
+    float s = 0.0f;
+    if (np > 0) {
+        const hn::CappedTag<float, 16> d;
+        const int64_t N = static_cast<int64_t>(hn::Lanes(d));
+        HWY_ALIGN float acc[64] = {};
+        for (int64_t i = 0; i < np; i += 64)
+            for (int64_t k = 0; k < 64; k += N)
+                hn::Store(hn::MulAdd(hn::LoadU(d, a + i + k), hn::LoadU(d, b + i + k), hn::Load(d, acc + k)), d, acc + k);
+        for (int64_t k = 0; k < 32; k += N) hn::Store(hn::Add(hn::Load(d, acc + k), hn::Load(d, acc + k + 32)), d, acc + k);
+        for (int64_t k = 0; k < 16; k += N) hn::Store(hn::Add(hn::Load(d, acc + k), hn::Load(d, acc + k + 16)), d, acc + k);
+        s = Tree16(acc);
     }
-    const hn::ScalableTag<float> d;
-    const int64_t N = static_cast<int64_t>(hn::Lanes(d));
-    auto acc = hn::Zero(d);
-    int64_t i = 0;
-    for (; i + N <= n; i += N) acc = hn::MulAdd(hn::LoadU(d, a + i), hn::LoadU(d, b + i), acc);
-    float s = hn::GetLane(hn::SumOfLanes(d, acc));
-    for (; i < n; ++i) s += a[i] * b[i];
+    for (int64_t i = np; i < n; ++i) s += a[i] * b[i];
     return s;
 }
 
-// y += p x, multiply and add unfused: per output dim this is the same sequence of roundings as
-// ggml's p.v dot over positions (for fewer than 64 positions).
-inline void axpy(float* y, float p, const float* x, int64_t n) {
-    const hn::ScalableTag<float> d;
+// e[t] = exp(e[t] - mx) in ggml's 16-wide chunks [16 c0, 16 c1) (masked entries hold -inf: 0), and
+// the sum as ggml_vec_soft_max_f32's: each chunk reduced in float, the chunks added in double.
+inline double ExpAndSum(float* e, int64_t c0, int64_t c1, float mx) {
+    const hn::CappedTag<float, 16> d;
     const int64_t N = static_cast<int64_t>(hn::Lanes(d));
-    const auto vp = hn::Set(d, p);
-    int64_t i = 0;
-    for (; i + N <= n; i += N) hn::StoreU(hn::Add(hn::LoadU(d, y + i), hn::Mul(vp, hn::LoadU(d, x + i))), d, y + i);
-    for (; i < n; ++i) y[i] += p * x[i];
+    const auto vmx = hn::Set(d, mx);
+    double sum = 0.0;
+    for (int64_t c = c0; c < c1; ++c) {
+        float* chunk = e + 16 * c;
+        for (int64_t k = 0; k < 16; k += N)
+            hn::StoreU(GgmlExp(d, hn::Sub(hn::LoadU(d, chunk + k), vmx)), d, chunk + k);
+        sum += static_cast<double>(Tree16(chunk));
+    }
+    return sum;
+}
+
+// lane[t % 16] (+)= p_t v_t, then out = the 16 lanes reduced: llama.cpp's V^T p through tinyBLAS
+// (AVX-512: position t in lane t mod 16, fused; masked positions add exact zeros).
+inline void WeightedSum(const AttentionArgs& a, const float* p, int64_t lo, int64_t hi, int64_t off, float* lanes,
+                        float* row, float* out) {
+    const hn::ScalableTag<float> d;
+    const int64_t D = a.head_dim, N = static_cast<int64_t>(hn::Lanes(d));
+    for (int64_t t = lo; t <= hi; ++t) {
+        const float* v = cache_row<false>(a, t, off, D, row);
+        float* l = lanes + (t % 16) * D;
+        const auto vp = hn::Set(d, p[t]);
+        int64_t i = 0;
+        if (t - lo < 16) {  // first visit of this lane
+            for (; i + N <= D; i += N) hn::StoreU(hn::Mul(hn::LoadU(d, v + i), vp), d, l + i);
+            for (; i < D; ++i) l[i] = v[i] * p[t];
+        } else {
+            for (; i + N <= D; i += N) hn::StoreU(hn::MulAdd(hn::LoadU(d, v + i), vp, hn::LoadU(d, l + i)), d, l + i);
+            for (; i < D; ++i) l[i] = std::fma(v[i], p[t], l[i]);
+        }
+    }
+    for (int64_t t = hi + 1; t < lo + 16; ++t) std::fill_n(lanes + (t % 16) * D, D, 0.0f);  // unvisited lanes
+    const auto fold = [&](int64_t half) {  // lane j += lane j + half, for j < half
+        for (int64_t j = 0; j < half; ++j) {
+            float* x = lanes + j * D;
+            const float* y = lanes + (j + half) * D;
+            int64_t i = 0;
+            for (; i + N <= D; i += N) hn::StoreU(hn::Add(hn::LoadU(d, y + i), hn::LoadU(d, x + i)), d, x + i);
+            for (; i < D; ++i) x[i] = y[i] + x[i];
+        }
+    };
+    fold(8);
+    fold(4);
+    const float *l0 = lanes, *l1 = lanes + D, *l2 = lanes + 2 * D, *l3 = lanes + 3 * D;
+    for (int64_t i = 0; i < D; ++i) out[i] = (l0[i] + l2[i]) + (l1[i] + l3[i]);
 }
 
 void AttendPairsT(const AttentionArgs& a, int64_t begin, int64_t end) {
-    thread_local std::vector<float> scores, row;
+    thread_local std::vector<float> scores, row, lanes;
     const int64_t n_ctx = a.kv->n_ctx(), D = a.head_dim;
-    if (static_cast<int64_t>(scores.size()) < n_ctx) scores.resize(n_ctx);
+    const auto padded = static_cast<size_t>((n_ctx + 15) / 16 * 16);
+    if (scores.size() < padded) scores.resize(padded);
     if (static_cast<int64_t>(row.size()) < D) row.resize(D);
+    if (static_cast<int64_t>(lanes.size()) < 16 * D) lanes.resize(16 * D);
     const float scale = 1.0f / std::sqrt(static_cast<float>(D));
     for (int64_t j = begin; j < end; ++j) {
         const int64_t i = j / a.n_head, h = j % a.n_head, pos = a.pos0 + i;
         const int64_t lo = a.window > 0 ? std::max<int64_t>(0, pos - a.window + 1) : 0;
         const int64_t off = (h / a.group) * D;
         const float* q = a.qkv + i * a.ld + h * D;
-        float* out = a.out + i * a.q_dim + h * D;
+        float* s = scores.data();
+        const int64_t c0 = lo / 16, c1 = pos / 16 + 1;  // the 16-chunks ggml's softmax touches
+        std::fill(s + 16 * c0, s + lo, -INFINITY);
+        std::fill(s + pos + 1, s + 16 * c1, -INFINITY);
         float mx = -INFINITY;
         for (int64_t t = lo; t <= pos; ++t) {
-            const float s = dot(q, cache_row<true>(a, t, off, D, row.data()), D) * scale;
-            scores[t - lo] = s;
-            mx = std::max(mx, s);
+            s[t] = Dot(q, cache_row<true>(a, t, off, D, row.data()), D) * scale;
+            mx = std::max(mx, s[t]);
         }
-        double sum = 0.0;
-        for (int64_t t = lo; t <= pos; ++t) sum += (scores[t - lo] = std::exp(scores[t - lo] - mx));
-        const float inv = static_cast<float>(1.0 / sum);
-        std::fill_n(out, D, 0.0f);
-        for (int64_t t = lo; t <= pos; ++t)
-            axpy(out, scores[t - lo] * inv, cache_row<false>(a, t, off, D, row.data()), D);
+        const float inv = static_cast<float>(1.0 / ExpAndSum(s, c0, c1, mx));
+        for (int64_t t = lo; t <= pos; ++t) s[t] *= inv;
+        WeightedSum(a, s, lo, pos, off, lanes.data(), row.data(), a.out + i * a.q_dim + h * D);
     }
 }
 

@@ -78,60 +78,6 @@ void layer_norm(const float* x, const float* w, const float* b, float* y, int64_
 
 namespace {
 
-// ggml_rope_yarn_corr_dim: the dimension at which `n_rot` rotations span the original context.
-float yarn_corr_dim(int n_rot, int n_ctx_orig, float n_rotations, float base) {
-    return n_rot * std::log(n_ctx_orig / (n_rotations * 2.0f * static_cast<float>(M_PI))) / (2.0f * std::log(base));
-}
-
-float yarn_ramp(float low, float high, int pair) {
-    const float y = (pair - low) / std::max(0.001f, high - low);
-    return 1.0f - std::min(1.0f, std::max(0.0f, y));
-}
-
-}  // namespace
-
-void rope(float* v, int64_t n_heads, int64_t head_dim, int64_t pos, bool neox, const RopeParams& p) {
-    const int n_rot = p.n_rot;
-    if (n_rot == 0) return;
-    float corr_lo = 0.0f, corr_hi = 0.0f;
-    float mscale = p.attn_factor;
-    if (p.ext_factor != 0.0f) {
-        corr_lo = std::max(0.0f, std::floor(yarn_corr_dim(n_rot, p.n_ctx_orig, p.beta_fast, p.freq_base)));
-        corr_hi = std::min(static_cast<float>(n_rot - 1), std::ceil(yarn_corr_dim(n_rot, p.n_ctx_orig, p.beta_slow, p.freq_base)));
-        mscale *= 1.0f + 0.1f * std::log(1.0f / p.freq_scale);
-    }
-    const float theta_scale = std::pow(p.freq_base, -2.0f / n_rot);
-    // cos/sin per pair, computed once for all heads (ggml's rope cache: theta *= theta_scale).
-    std::array<float, 512> cs_small;
-    std::vector<float> cs_big;
-    float* cs = n_rot <= 256 ? cs_small.data() : (cs_big.resize(2 * n_rot), cs_big.data());
-    float theta_base = static_cast<float>(pos);
-    for (int i = 0; i < n_rot / 2; ++i) {
-        const float ff = p.freq_factors ? p.freq_factors[i] : 1.0f;
-        const float theta_extrap = theta_base / ff;
-        const float theta_interp = p.freq_scale * theta_extrap;
-        float theta = theta_interp;
-        if (p.ext_factor != 0.0f) {
-            const float mix = yarn_ramp(corr_lo, corr_hi, i) * p.ext_factor;
-            theta = theta_interp * (1.0f - mix) + theta_extrap * mix;
-        }
-        cs[2 * i] = std::cos(theta) * mscale;
-        cs[2 * i + 1] = std::sin(theta) * mscale;
-        theta_base *= theta_scale;
-    }
-    for (int64_t h = 0; h < n_heads; ++h) {
-        float* x = v + h * head_dim;
-        for (int i = 0; i < n_rot / 2; ++i) {
-            const int64_t a = neox ? i : 2 * i, b = neox ? i + n_rot / 2 : 2 * i + 1;
-            const float x0 = x[a], x1 = x[b], c = cs[2 * i], s = cs[2 * i + 1];
-            x[a] = x0 * c - x1 * s;
-            x[b] = x0 * s + x1 * c;
-        }
-    }
-}
-
-namespace {
-
 const std::vector<uint16_t>& gelu_table() {
     static const std::vector<uint16_t> table = [] {
         std::vector<uint16_t> t(1 << 16);
@@ -154,10 +100,6 @@ void gelu(float* x, int64_t n) {
         if (x[i] <= -10.0f) x[i] = 0.0f;
         else if (x[i] < 10.0f) x[i] = f16_to_f32(t[f32_to_f16(x[i])]);
     }
-}
-
-void silu(float* x, int64_t n) {
-    for (int64_t i = 0; i < n; ++i) x[i] = x[i] / (1.0f + std::exp(-x[i]));
 }
 
 }  // namespace zigllm::kernels

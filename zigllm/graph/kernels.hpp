@@ -27,6 +27,8 @@ void rope(float* v, int64_t n_heads, int64_t head_dim, int64_t pos, bool neox, c
 // ggml's GELU (tanh form) through its fp16 table: input rounded to fp16, result an fp16 value;
 // exact 0 / x outside (-10, 10).
 void gelu(float* x, int64_t n);
-void silu(float* x, int64_t n);
+// x / (1 + exp(-x)) for x = columns [col0, col0 + n) of a row of row_len values, with ggml's exp
+// (zigllm/graph/ggml_exp-inl.h) where llama.cpp uses it: all but the row's last row_len % 16 columns.
+void silu(float* x, int64_t n, int64_t col0, int64_t row_len);
 
 }  // namespace zigllm::kernels

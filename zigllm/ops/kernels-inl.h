@@ -7,6 +7,7 @@
 #define ZIGLLM_OPS_KERNELS_INL_H_
 #endif
 
+#include <cmath>
 #include <cstdint>
 #include <cstring>
 #include <type_traits>
@@ -25,8 +26,63 @@ using D16 = hn::CappedTag<int16_t, 32>;
 using D32 = hn::Repartition<int32_t, D16>;
 using DF = hn::Rebind<float, D32>;
 
-// int32 lanes whose total is sum(w[i] * a[i]) over n values (n a multiple of Lanes(d16)).
-template <class Tag16 = D16>
+// One fp16 -> f32 through the target's conversion instruction (F16C, fcvt) where it has one: the
+// portable bit-twiddling fp16_to_f32 per block was a large part of the legacy dots.
+HWY_INLINE float F16(const uint16_t& bits) {
+    const hn::CappedTag<float, 1> d1;
+    const hn::Rebind<hwy::float16_t, decltype(d1)> h1;
+    return hn::GetLane(hn::PromoteTo(d1, hn::LoadU(h1, reinterpret_cast<const hwy::float16_t*>(&bits))));
+}
+
+// ---- ggml's x86 summation order -------------------------------------------------------------------
+// The references are llama.cpp's x86 (AVX-512 machine) results, and every activation quantization
+// after a matmul turns a last-bit difference into a whole int8 step now and then; so on x86 the dots
+// reproduce ggml's float operations exactly. Its legacy and K-quant dots keep 8 int32 lanes
+// (maddubs + madd): lane k sums the products of elements 4k..4k+3 of every 32-element group; each
+// block's lanes go into 8 float lanes by one FMA, and hsum_float_8 adds (l_k + l_k+4), then
+// (r0 + r2) + (r1 + r3). Integer sums are exact, so any grouping that keeps those lanes will do.
+#if HWY_ARCH_X86 && HWY_TARGET != HWY_EMU128 && HWY_TARGET != HWY_SCALAR
+#define ZIGLLM_GGML_X86_ORDER 1
+#else
+#define ZIGLLM_GGML_X86_ORDER 0
+#endif
+
+HWY_INLINE float Hsum8(const float* l) {
+    float r[4];
+    for (int k = 0; k < 4; ++k) r[k] = l[k + 4] + l[k];
+    return (r[0] + r[2]) + (r[1] + r[3]);
+}
+
+#if ZIGLLM_GGML_X86_ORDER
+// L[k] = sum of w[e] * a[e] over the e < n (a multiple of 32) with (e % 32) / 4 == k. x86's
+// ReorderWidenMulAccumulate is madd (sums of adjacent pairs); ConcatEven + ConcatOdd pairs those.
+HWY_INLINE void LaneSums8(const int16_t* HWY_RESTRICT w, const int8_t* HWY_RESTRICT a, int64_t n, int32_t* L) {
+    const hn::CappedTag<int16_t, 16> d16;
+    const hn::Repartition<int32_t, decltype(d16)> d32;
+    const hn::Rebind<int8_t, decltype(d16)> d8;
+    constexpr size_t N16 = hn::MaxLanes(d16), kAcc = 32 / N16;  // 16 and 2, or 8 and 4 (SSE4)
+    hn::Vec<decltype(d32)> acc[kAcc], unused = hn::Zero(d32);
+    for (size_t j = 0; j < kAcc; ++j) acc[j] = hn::Zero(d32);
+    for (int64_t g = 0; g < n; g += 32)
+        for (size_t j = 0; j < kAcc; ++j)
+            acc[j] = hn::ReorderWidenMulAccumulate(d32, hn::LoadU(d16, w + g + j * N16),
+                                                   hn::PromoteTo(d16, hn::LoadU(d8, a + g + j * N16)), acc[j], unused);
+    for (size_t m = 0; m < kAcc / 2; ++m)
+        hn::StoreU(hn::Add(hn::ConcatEven(d32, acc[2 * m + 1], acc[2 * m]), hn::ConcatOdd(d32, acc[2 * m + 1], acc[2 * m])),
+                   d32, L + m * (N16 / 2));
+}
+
+// acc[k] = fma(L[k], d, acc[k]) for the 8 lanes.
+HWY_INLINE void FmaLanes8(const int32_t* L, float d, float* acc) {
+    const hn::CappedTag<float, 8> df;
+    const hn::RebindToSigned<decltype(df)> di;
+    constexpr size_t N = hn::MaxLanes(df);
+    for (size_t k = 0; k < 8; k += N)
+        hn::StoreU(hn::MulAdd(hn::ConvertTo(df, hn::LoadU(di, L + k)), hn::Set(df, d), hn::LoadU(df, acc + k)), df, acc + k);
+}
+#else
+// Elsewhere: the same sums in this target's widest lanes (the order differs from ggml's).
+template <class Tag16>
 HWY_INLINE hn::Vec<hn::Repartition<int32_t, Tag16>> MulAddI16I8(const int16_t* HWY_RESTRICT w,
                                                                   const int8_t* HWY_RESTRICT a, size_t n) {
     const Tag16 d16;
@@ -39,21 +95,7 @@ HWY_INLINE hn::Vec<hn::Repartition<int32_t, Tag16>> MulAddI16I8(const int16_t* H
     }
     return hn::Add(s0, s1);
 }
-
-// ggml's x86 Q4_1 dot keeps 8 int32 / float lanes of 4 consecutive products per block (its AVX2
-// code on AVX-512 machines too): at most 16 int16 lanes reproduce those partial sums and with them
-// llama.cpp's roundings (the quantized reference: Q4_1 mean KL 7e-4 with 32 lanes, 3e-13 with 16).
-// Q5_0 lands exactly with the full width (mean KL 4e-13; 5e-6 at 16 lanes), so only the min-term
-// (Q8_1) family is capped.
-using D16Q81 = hn::CappedTag<int16_t, 16>;
-
-// One fp16 -> f32 through the target's conversion instruction (F16C, fcvt) where it has one: the
-// portable bit-twiddling fp16_to_f32 per block was a large part of the legacy dots.
-HWY_INLINE float F16(const uint16_t& bits) {
-    const hn::CappedTag<float, 1> d1;
-    const hn::Rebind<hwy::float16_t, decltype(d1)> h1;
-    return hn::GetLane(hn::PromoteTo(d1, hn::LoadU(h1, reinterpret_cast<const hwy::float16_t*>(&bits))));
-}
+#endif
 
 // ---- families: how a decoded row is dotted with one activation row ----
 
@@ -61,33 +103,82 @@ HWY_INLINE float F16(const uint16_t& bits) {
 template <class ActBlock, bool kMin>
 struct LegacyFamily {
     static float dot(const DecodedRow& w, const void* act, int64_t n) {
-        using Tag16 = std::conditional_t<kMin, D16Q81, D16>;
-        const hn::Rebind<float, hn::Repartition<int32_t, Tag16>> df;
         const auto* a = static_cast<const ActBlock*>(act);
-        auto acc = hn::Zero(df);
         float off = 0.0f;
+#if ZIGLLM_GGML_X86_ORDER
+        HWY_ALIGN float acc[8] = {};
         for (int64_t b = 0; b < n / 32; ++b) {
-            const auto isum = MulAddI16I8<Tag16>(w.q + 32 * b, a[b].qs, 32);
-            const float da = F16(a[b].d);
-            acc = hn::MulAdd(hn::ConvertTo(df, isum), hn::Set(df, w.d[b] * da), acc);
+            HWY_ALIGN int32_t L[8];
+            LaneSums8(w.q + 32 * b, a[b].qs, 32, L);
+            FmaLanes8(L, w.d[b] * F16(a[b].d), acc);
+            if constexpr (kMin) off = std::fma(w.m[b], F16(a[b].s), off);  // ggml's contracted summs += m * s
+        }
+        return Hsum8(acc) + off;
+#else
+        const hn::Rebind<float, D32> df;
+        auto acc = hn::Zero(df);
+        for (int64_t b = 0; b < n / 32; ++b) {
+            const auto isum = MulAddI16I8<D16>(w.q + 32 * b, a[b].qs, 32);
+            acc = hn::MulAdd(hn::ConvertTo(df, isum), hn::Set(df, w.d[b] * F16(a[b].d)), acc);
             if constexpr (kMin) off += w.m[b] * F16(a[b].s);
         }
         return hn::GetLane(hn::SumOfLanes(df, acc)) + off;
+#endif
     }
 };
 
-// Super-blocks of 256 against Q8_K; kMin: - dmin * d8 * sum(bsums * mins), as ggml's K dots.
-template <bool kMin>
+// How a K-quant dot adds its min term (sub-block mins x bsums, times -d8 * dmin), per ggml's x86 code:
+enum class KMin {
+    none,       // Q3_K, Q6_K
+    per_lane,   // Q2_K: 16 mins x bsums in 8 lanes, FMA'd into the main lanes first
+    four_lanes, // Q4_K: 8 mins x pair sums of bsums in 4 lanes of their own, added at the end
+    scalar,     // Q5_K: one integer total per super-block into a float sum (a contracted +=)
+};
+
+// Super-blocks of 256 against Q8_K. w.mins: one min per 16 values (Q4_K/Q5_K: each twice).
+template <KMin kMin>
 struct KFamily {
     static float dot(const DecodedRow& w, const void* act, int64_t n) {
-        const DF df;
         const auto* a = static_cast<const BlockQ8K*>(act);
+#if ZIGLLM_GGML_X86_ORDER
+        HWY_ALIGN float acc[8] = {};
+        float acc_m[4] = {}, summs = 0.0f;
+        for (int64_t b = 0; b < n / 256; ++b) {
+            const float d = a[b].d * w.d[b];
+            const int16_t* mins = w.mins + 16 * b;
+            const int16_t* bs = a[b].bsums;
+            if constexpr (kMin != KMin::none) {
+                const float dmin = -a[b].d * w.m[b];
+                if constexpr (kMin == KMin::per_lane) {
+                    HWY_ALIGN int32_t prod[8];
+                    for (int k = 0; k < 8; ++k) prod[k] = mins[2 * k] * bs[2 * k] + mins[2 * k + 1] * bs[2 * k + 1];
+                    FmaLanes8(prod, dmin, acc);
+                } else {
+                    int32_t prod[4], total = 0;
+                    for (int k = 0; k < 4; ++k) {  // sub-block j's min is mins[2j]; its bsums pair is 2j, 2j + 1
+                        prod[k] = mins[4 * k] * (bs[4 * k] + bs[4 * k + 1]) + mins[4 * k + 2] * (bs[4 * k + 2] + bs[4 * k + 3]);
+                        total += prod[k];
+                    }
+                    if constexpr (kMin == KMin::four_lanes)
+                        for (int k = 0; k < 4; ++k) acc_m[k] = std::fma(dmin, static_cast<float>(prod[k]), acc_m[k]);
+                    else
+                        summs = std::fma(dmin, static_cast<float>(total), summs);
+                }
+            }
+            HWY_ALIGN int32_t L[8];
+            LaneSums8(w.q + 256 * b, a[b].qs, 256, L);
+            FmaLanes8(L, d, acc);
+        }
+        if constexpr (kMin == KMin::four_lanes) return Hsum8(acc) + ((acc_m[0] + acc_m[2]) + (acc_m[1] + acc_m[3]));
+        return Hsum8(acc) + summs;
+#else
+        const DF df;
         auto acc = hn::Zero(df);
         float off = 0.0f;
         for (int64_t b = 0; b < n / 256; ++b) {
-            const auto isum = MulAddI16I8(w.q + 256 * b, a[b].qs, 256);
+            const auto isum = MulAddI16I8<D16>(w.q + 256 * b, a[b].qs, 256);
             acc = hn::MulAdd(hn::ConvertTo(df, isum), hn::Set(df, w.d[b] * a[b].d), acc);
-            if constexpr (kMin) {
+            if constexpr (kMin != KMin::none) {
                 int summs = 0;
                 const int16_t* mins = w.mins + 16 * b;
                 for (int j = 0; j < 16; ++j) summs += a[b].bsums[j] * mins[j];
@@ -95,6 +186,7 @@ struct KFamily {
             }
         }
         return hn::GetLane(hn::SumOfLanes(df, acc)) + off;
+#endif
     }
 };
 
@@ -241,7 +333,7 @@ struct Q8_0Kernel {
 // K-quants: q = value * integer sub-block scale (|q| <= 4096, so 256 products fit int32).
 struct Q2_KKernel {
     static constexpr GgmlType weight = GgmlType::Q2_K, act = GgmlType::Q8_K;
-    using Family = KFamily<true>;
+    using Family = KFamily<KMin::per_lane>;
     static constexpr bool kCopies = true;
     static void decode(const void* w, int64_t n, DecodedRow& o) {
         const auto* x = static_cast<const BlockQ2_K*>(w);
@@ -266,7 +358,7 @@ struct Q2_KKernel {
 };
 struct Q3_KKernel {
     static constexpr GgmlType weight = GgmlType::Q3_K, act = GgmlType::Q8_K;
-    using Family = KFamily<false>;
+    using Family = KFamily<KMin::none>;
     static constexpr bool kCopies = true;
     static void decode(const void* w, int64_t n, DecodedRow& o) {
         const auto* x = static_cast<const BlockQ3_K*>(w);
@@ -312,7 +404,7 @@ HWY_INLINE void DecodeQ45K(const B& x, int16_t* q, int16_t* mins) {
 }
 struct Q4_KKernel {
     static constexpr GgmlType weight = GgmlType::Q4_K, act = GgmlType::Q8_K;
-    using Family = KFamily<true>;
+    using Family = KFamily<KMin::four_lanes>;
     static constexpr bool kCopies = true;
     static void decode(const void* w, int64_t n, DecodedRow& o) {
         const auto* x = static_cast<const BlockQ4_K*>(w);
@@ -325,7 +417,7 @@ struct Q4_KKernel {
 };
 struct Q5_KKernel {
     static constexpr GgmlType weight = GgmlType::Q5_K, act = GgmlType::Q8_K;
-    using Family = KFamily<true>;
+    using Family = KFamily<KMin::scalar>;
     static constexpr bool kCopies = true;
     static void decode(const void* w, int64_t n, DecodedRow& o) {
         const auto* x = static_cast<const BlockQ5_K*>(w);
@@ -338,7 +430,7 @@ struct Q5_KKernel {
 };
 struct Q6_KKernel {
     static constexpr GgmlType weight = GgmlType::Q6_K, act = GgmlType::Q8_K;
-    using Family = KFamily<false>;
+    using Family = KFamily<KMin::none>;
     static constexpr bool kCopies = true;
     static void decode(const void* w, int64_t n, DecodedRow& o) {
         const auto* x = static_cast<const BlockQ6_K*>(w);

@@ -54,10 +54,11 @@ void band_matmul(GgmlType t, const void* W, int64_t r0, int64_t r1, const ActVie
     }
 }
 
-void activate(Activation act, float* y, int64_t n) {
+// y = columns [col0, col0 + n) of an output row of row_len values.
+void activate(Activation act, float* y, int64_t n, int64_t col0, int64_t row_len) {
     switch (act) {
         case Activation::none: return;
-        case Activation::silu: kernels::silu(y, n); return;
+        case Activation::silu: kernels::silu(y, n, col0, row_len); return;
         case Activation::gelu: kernels::gelu(y, n); return;
         case Activation::relu:
             for (int64_t i = 0; i < n; ++i) y[i] = y[i] > 0 ? y[i] : 0;
@@ -163,7 +164,7 @@ void matmul(GgmlType t, const void* W, int64_t rows, const QuantizedActs& X, flo
             float* a = acc.data() + i * n;
             if (step.bias)
                 for (int64_t r = 0; r < n; ++r) a[r] += step.bias[r0 + r];
-            activate(step.act, a, n);
+            activate(step.act, a, n, r0, rows);
             float* y = Y + i * ldy + r0;
             if (step.residual) {
                 const float* res = step.residual + i * ldy + r0;
@@ -196,7 +197,7 @@ void matmul_gated(GgmlType t, const void* Wg, const void* Wu, int64_t rows, cons
         band_matmul(t, Wu, r0, r1, xv, X.n_rows, X.cols, up.data() - r0, n);
         for (int64_t i = 0; i < X.n_rows; ++i) {
             float* y = Y + i * rows + r0;
-            activate(act, y, n);
+            activate(act, y, n, r0, rows);
             const float* u = up.data() + i * n;
             for (int64_t r = 0; r < n; ++r) y[r] *= u[r];
         }

@@ -202,9 +202,11 @@ void band(const uint8_t* W, size_t w_stride, int64_t r0, int64_t r1, const uint8
 // ---- K-quants (Q4_K, Q6_K) x Q8_K ----
 // Per super-block of 256: nsub sub-blocks of kSub values (Q4_K 8 x 32, Q6_K 16 x 16), each an exact
 // int32 tile product times its integer sub-block scale, summed in int32 (exact, so in any order);
-// then acc += float(isum) * d_w * d_a, and the offset term through Q8_K's sums: Q4_K subtracts
-// dmin * d_a * sum_j(min_j * asum_j), Q6_K (whose values are stored +32) d_w * d_a * 32 *
-// sum_j(sc_j * asum_j). Unlike ggml's kernels the offset goes into the same accumulator.
+// then acc += float(isum) * d_w * d_a, and the offset term through Q8_K's sums. Q4_K: a total and
+// dmin * d_a * (min x asum) per 64 values, the min terms summed apart and subtracted at the end (the
+// float order of ggml's repacked Q4_K gemm, which llama.cpp runs Q4_K tensors through); Q6_K (values stored
+// +32) subtracts d_w * d_a * 32 * sum_j(sc_j * asum_j) from the same accumulator: close to, not
+// bit-identical with, ggml's Q6_K dot, whose 8 partial lanes a tile product does not keep.
 template <bool Q6>
 struct KQuant {
     static constexpr int kSub = Q6 ? 16 : 32;
@@ -307,14 +309,16 @@ void ktile_product(const KChunk& C, int64_t rr, const KActs& P, int64_t g, float
     constexpr int kSub = KQuant<Q6>::kSub, kNsub = KQuant<Q6>::kNsub;
     const int64_t nsb = P.nsb;
     alignas(64) int32_t c[2 * kTile * kTile];
-    __m512 acc[kTile];
+    __m512 acc[kTile], acc_min[kTile];  // Q4_K: the min term in its own sum, as ggml's repacked kernel
     for (auto& v : acc) v = _mm512_setzero_ps();
+    for (auto& v : acc_min) v = _mm512_setzero_ps();
     const long a_stride = static_cast<long>(nsb * 256);
     for (int64_t sb = 0; sb < nsb; ++sb) {
         __m512i isum[kTile];
         for (auto& v : isum) v = _mm512_setzero_si512();
         const int64_t gsb = (g * nsb + sb) * kNsub;
         const uint8_t* a = C.q + (rr * nsb + sb) * 256;
+        const __m512 dav = _mm512_loadu_ps(P.d + (g * nsb + sb) * kTile);
         for (int j = 0; j < kNsub; j += 2) {  // two sub-blocks in flight
             _tile_zero(0);
             _tile_zero(3);
@@ -327,28 +331,39 @@ void ktile_product(const KChunk& C, int64_t rr, const KActs& P, int64_t g, float
             _tile_stored(0, c, 64);
             _tile_stored(3, c + kTile * kTile, 64);
             for (int m = 0; m < kTile; ++m) {
-                const int32_t* scm = C.sc + ((rr + m) * nsb + sb) * kNsub + j;
+                const int64_t wsb = (rr + m) * nsb + sb;
+                const int32_t* scm = C.sc + wsb * kNsub + j;
                 const __m512i p0 = _mm512_mullo_epi32(_mm512_load_si512(c + m * kTile), _mm512_set1_epi32(scm[0]));
                 const __m512i p1 =
                     _mm512_mullo_epi32(_mm512_load_si512(c + kTile * kTile + m * kTile), _mm512_set1_epi32(scm[1]));
-                isum[m] = _mm512_add_epi32(isum[m], _mm512_add_epi32(p0, p1));
+                if constexpr (Q6) {
+                    isum[m] = _mm512_add_epi32(isum[m], _mm512_add_epi32(p0, p1));
+                } else {  // ggml's repacked gemm: one total (and min term) per 64 values
+                    const int32_t* ccm = C.cc + wsb * kNsub + j;
+                    const __m512i mins =
+                        _mm512_add_epi32(_mm512_mullo_epi32(_mm512_loadu_si512(P.s + (gsb + j) * kTile), _mm512_set1_epi32(ccm[0])),
+                                         _mm512_mullo_epi32(_mm512_loadu_si512(P.s + (gsb + j + 1) * kTile), _mm512_set1_epi32(ccm[1])));
+                    acc[m] = _mm512_fmadd_ps(_mm512_cvtepi32_ps(_mm512_add_epi32(p0, p1)),
+                                             _mm512_mul_ps(_mm512_set1_ps(C.d[wsb]), dav), acc[m]);
+                    acc_min[m] = _mm512_fmadd_ps(_mm512_cvtepi32_ps(mins), _mm512_mul_ps(_mm512_set1_ps(C.dmin[wsb]), dav),
+                                                 acc_min[m]);
+                }
             }
         }
-        const __m512 dav = _mm512_loadu_ps(P.d + (g * nsb + sb) * kTile);
-        for (int m = 0; m < kTile; ++m) {
-            const int64_t wsb = (rr + m) * nsb + sb;
-            __m512i corr = _mm512_setzero_si512();
-            for (int j = 0; j < kNsub; ++j)
-                corr = _mm512_add_epi32(corr, _mm512_mullo_epi32(_mm512_loadu_si512(P.s + (gsb + j) * kTile),
-                                                                 _mm512_set1_epi32(C.cc[wsb * kNsub + j])));
-            const __m512 dd = _mm512_mul_ps(_mm512_set1_ps(C.d[wsb]), dav);
-            acc[m] = _mm512_fmadd_ps(_mm512_cvtepi32_ps(isum[m]), dd, acc[m]);
-            if constexpr (Q6)
+        if constexpr (Q6)
+            for (int m = 0; m < kTile; ++m) {
+                const int64_t wsb = (rr + m) * nsb + sb;
+                __m512i corr = _mm512_setzero_si512();
+                for (int j = 0; j < kNsub; ++j)
+                    corr = _mm512_add_epi32(corr, _mm512_mullo_epi32(_mm512_loadu_si512(P.s + (gsb + j) * kTile),
+                                                                     _mm512_set1_epi32(C.cc[wsb * kNsub + j])));
+                const __m512 dd = _mm512_mul_ps(_mm512_set1_ps(C.d[wsb]), dav);
+                acc[m] = _mm512_fmadd_ps(_mm512_cvtepi32_ps(isum[m]), dd, acc[m]);
                 acc[m] = _mm512_fnmadd_ps(dd, _mm512_cvtepi32_ps(_mm512_slli_epi32(corr, 5)), acc[m]);
-            else
-                acc[m] = _mm512_fnmadd_ps(_mm512_mul_ps(_mm512_set1_ps(C.dmin[wsb]), dav), _mm512_cvtepi32_ps(corr), acc[m]);
-        }
+            }
     }
+    if constexpr (!Q6)
+        for (int m = 0; m < kTile; ++m) acc[m] = _mm512_sub_ps(acc[m], acc_min[m]);
     store_tile(acc, g, Y, ldy, r);
 }
 

@@ -43,22 +43,27 @@ static inline __m256i mins_per_bsum(const uint8_t* mn) {
     return _mm256_cvtepu8_epi16(_mm_unpacklo_epi8(m, m));
 }
 
+// ggml's repacked Q4_K order (llama.cpp runs Q4_K tensors, rows a multiple of 8, through it): per
+// output a float sum of integer totals times d * d8 and the min term in a second sum, subtracted
+// last. Its gemm (activation rows in groups of 4) adds one total per 64 values, its gemv (the
+// remaining nx % 4 rows, and generation) one per super-block: kquant_band's 4-row tiles are the
+// former, its 1-3-row tail tile the latter.
 template <int kTile>
 static void q4k_tile(const uint8_t* W, size_t w_stride, int64_t c0, int64_t c1, const uint8_t* X, size_t x_stride,
                      int64_t i0, int64_t nsb, float* Y, int64_t ldy) {
+    constexpr bool kGemm = kTile == 4;
     const BlockQ8K* a[kTile];
     for (int t = 0; t < kTile; ++t) a[t] = reinterpret_cast<const BlockQ8K*>(X + (i0 + t) * x_stride);
     const __m256i m4 = _mm256_set1_epi8(0x0F);
     for (int64_t r = c0; r < c1; ++r) {
         const auto* x = reinterpret_cast<const BlockQ4_K*>(W + r * w_stride);
-        __m256 accf[kTile];
-        float off[kTile];
-        for (int t = 0; t < kTile; ++t) { accf[t] = _mm256_setzero_ps(); off[t] = 0.0f; }
+        float acc[kTile], acc_min[kTile];
+        for (int t = 0; t < kTile; ++t) acc[t] = acc_min[t] = 0.0f;
         for (int64_t b = 0; b < nsb; ++b) {
             if constexpr (kTile == 1) prefetch_next_row<BlockQ4_K>(W + r * w_stride, w_stride, b);
             uint8_t sc[8], mn[8];
             unpack_scales_mins(x[b].scales, sc, mn);
-            const __m256i mn16 = mins_per_bsum(mn);
+            const float d = _cvtsh_ss(x[b].d), dmin = _cvtsh_ss(x[b].dmin);
             __m256i acci[kTile];
             for (int t = 0; t < kTile; ++t) acci[t] = _mm256_setzero_si256();
             for (int j = 0; j < 4; ++j) {
@@ -71,17 +76,26 @@ static void q4k_tile(const uint8_t* W, size_t w_stride, int64_t c0, int64_t c1, 
                     const __m256i ahi = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(qa + 32));
                     acci[t] = scale_acc(acci[t], _mm256_maddubs_epi16(lo, alo), slo);
                     acci[t] = scale_acc(acci[t], _mm256_maddubs_epi16(hi, ahi), shi);
+                    if constexpr (kGemm) {  // these 64 values' total and min term
+                        const int16_t* bs = a[t][b].bsums + 4 * j;
+                        const int mins = mn[2 * j] * (bs[0] + bs[1]) + mn[2 * j + 1] * (bs[2] + bs[3]);
+                        acc[t] = std::fma(static_cast<float>(hsum_i32(acci[t])), d * a[t][b].d, acc[t]);
+                        acc_min[t] = std::fma(static_cast<float>(mins), dmin * a[t][b].d, acc_min[t]);
+                        acci[t] = _mm256_setzero_si256();
+                    }
                 }
             }
-            const float d = _cvtsh_ss(x[b].d), dmin = _cvtsh_ss(x[b].dmin);
-            for (int t = 0; t < kTile; ++t) {
-                const int summs = hsum_i32(_mm256_madd_epi16(
-                    _mm256_loadu_si256(reinterpret_cast<const __m256i*>(a[t][b].bsums)), mn16));
-                accf[t] = _mm256_fmadd_ps(_mm256_cvtepi32_ps(acci[t]), _mm256_set1_ps(d * a[t][b].d), accf[t]);
-                off[t] -= dmin * a[t][b].d * static_cast<float>(summs);
+            if constexpr (!kGemm) {
+                const __m256i mn16 = mins_per_bsum(mn);
+                for (int t = 0; t < kTile; ++t) {
+                    const int mins = hsum_i32(_mm256_madd_epi16(
+                        _mm256_loadu_si256(reinterpret_cast<const __m256i*>(a[t][b].bsums)), mn16));
+                    acc[t] = std::fma(static_cast<float>(hsum_i32(acci[t])), d * a[t][b].d, acc[t]);
+                    acc_min[t] = std::fma(static_cast<float>(mins), dmin * a[t][b].d, acc_min[t]);
+                }
             }
         }
-        for (int t = 0; t < kTile; ++t) Y[(i0 + t) * ldy + r] = hsum(accf[t]) + off[t];
+        for (int t = 0; t < kTile; ++t) Y[(i0 + t) * ldy + r] = acc[t] - acc_min[t];
     }
 }
 
@@ -90,16 +104,14 @@ static void q6k_tile(const uint8_t* W, size_t w_stride, int64_t c0, int64_t c1, 
                      int64_t i0, int64_t nsb, float* Y, int64_t ldy) {
     const BlockQ8K* a[kTile];
     for (int t = 0; t < kTile; ++t) a[t] = reinterpret_cast<const BlockQ8K*>(X + (i0 + t) * x_stride);
-    const __m256i m4 = _mm256_set1_epi8(0x0F), m2 = _mm256_set1_epi8(0x03);
+    const __m256i m4 = _mm256_set1_epi8(0x0F), m2 = _mm256_set1_epi8(0x03), m32 = _mm256_set1_epi8(32);
     for (int64_t r = c0; r < c1; ++r) {
         const auto* x = reinterpret_cast<const BlockQ6_K*>(W + r * w_stride);
         __m256 accf[kTile];
-        float off[kTile];
-        for (int t = 0; t < kTile; ++t) { accf[t] = _mm256_setzero_ps(); off[t] = 0.0f; }
+        for (int t = 0; t < kTile; ++t) accf[t] = _mm256_setzero_ps();
         for (int64_t b = 0; b < nsb; ++b) {
             if constexpr (kTile == 1) prefetch_next_row<BlockQ6_K>(W + r * w_stride, w_stride, b);
             const int8_t* sc = x[b].scales;
-            const __m256i sc16 = _mm256_cvtepi8_epi16(_mm_loadu_si128(reinterpret_cast<const __m128i*>(sc)));
             __m256i acci[kTile];
             for (int t = 0; t < kTile; ++t) acci[t] = _mm256_setzero_si256();
             for (int h = 0; h < 2; ++h) {
@@ -124,21 +136,18 @@ static void q6k_tile(const uint8_t* W, size_t w_stride, int64_t c0, int64_t c1, 
                     for (int t = 0; t < kTile; ++t) {
                         const __m256i qa =
                             _mm256_loadu_si256(reinterpret_cast<const __m256i*>(a[t][b].qs + 128 * h + 32 * g));
-                        acci[t] = scale_acc(acci[t], _mm256_maddubs_epi16(q[g], qa), s16);
+                        // (q - 32) a in int16 pairs, as ggml's Q6_K dot: the offset stays in the integer
+                        // lanes, so the float order is exactly ggml's (one FMA per super-block)
+                        const __m256i p16 = _mm256_sub_epi16(_mm256_maddubs_epi16(q[g], qa), _mm256_maddubs_epi16(m32, qa));
+                        acci[t] = scale_acc(acci[t], p16, s16);
                     }
                 }
             }
             const float d = _cvtsh_ss(x[b].d);
-            for (int t = 0; t < kTile; ++t) {
-                // values were stored +32: subtract 32 * sum over groups of scale * bsum
-                const int corr = hsum_i32(_mm256_madd_epi16(
-                    sc16, _mm256_loadu_si256(reinterpret_cast<const __m256i*>(a[t][b].bsums))));
-                const float dd = d * a[t][b].d;
-                accf[t] = _mm256_fmadd_ps(_mm256_cvtepi32_ps(acci[t]), _mm256_set1_ps(dd), accf[t]);
-                off[t] -= dd * static_cast<float>(32 * corr);
-            }
+            for (int t = 0; t < kTile; ++t)
+                accf[t] = _mm256_fmadd_ps(_mm256_cvtepi32_ps(acci[t]), _mm256_set1_ps(a[t][b].d * d), accf[t]);
         }
-        for (int t = 0; t < kTile; ++t) Y[(i0 + t) * ldy + r] = hsum(accf[t]) + off[t];
+        for (int t = 0; t < kTile; ++t) Y[(i0 + t) * ldy + r] = hsum(accf[t]);
     }
 }
 
