@@ -12,7 +12,7 @@ namespace zigllm::ops::band {
 // Whether t is one of the types registered in kernels.hpp.
 bool has_kernel(GgmlType t);
 // Y[i * ldy + r] = W[r] . X[i] for r in [r0, r1), i < nx. W row r at W + r * w_stride; X rows of the
-// paired activation type (float rows for F32/F16/BF16 weights) at X + i * x_stride; n values per row.
+// paired activation type (F32 / F16 / BF16 rows for those weights) at X + i * x_stride; n values per row.
 void matmul(GgmlType t, const void* W, size_t w_stride, int64_t r0, int64_t r1, const void* X, size_t x_stride,
             int64_t nx, int64_t n, float* Y, int64_t ldy);
 // One row dot (act_row as for matmul).

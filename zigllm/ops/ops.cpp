@@ -28,19 +28,13 @@ void check_cols(GgmlType t, int64_t cols) {
         refuse(t, ("row length " + std::to_string(cols) + " is not a positive multiple of the block size").c_str());
 }
 
-// F16 / BF16 activations widened (exactly) to f32 for the float kernels; other types pass through.
+// The activation rows as the band kernels read them (F16 / BF16 rows too: the float kernels widen
+// them as they load).
 struct ActView {
     const void* data;
     size_t stride;
 };
-ActView float_view(const QuantizedActs& X, std::vector<float>& tmp, ThreadPool* pool) {
-    if (X.type != GgmlType::F16 && X.type != GgmlType::BF16) return {X.storage.data(), X.row_stride};
-    tmp.resize(static_cast<size_t>(X.n_rows * X.cols));
-    parallel_rows(pool, X.n_rows, 1, [&](int64_t b, int64_t e) {
-        for (int64_t i = b; i < e; ++i) ref::dequantize_row(X.type, X.row(i), tmp.data() + i * X.cols, X.cols);
-    });
-    return {tmp.data(), static_cast<size_t>(X.cols) * sizeof(float)};
-}
+ActView act_view(const QuantizedActs& X) { return {X.storage.data(), X.row_stride}; }
 
 // Y[i * ldy + r] for r in [r0, r1): W . X, one dispatch per band.
 void band_matmul(GgmlType t, const void* W, int64_t r0, int64_t r1, const ActView& X, int64_t nx, int64_t cols,
@@ -122,11 +116,6 @@ float dot_row(GgmlType t, const void* w_row, const void* act_row, int64_t n) {
     if (!supported(t)) refuse(t, "weight type not supported for matmul");
     check_cols(t, n);
     if (iq::is_iq_type(t)) return iq::dot_row(t, w_row, act_row, n);
-    if (t == GgmlType::F16 || t == GgmlType::BF16) {
-        std::vector<float> a(static_cast<size_t>(n));
-        ref::dequantize_row(t, act_row, a.data(), n);
-        return band::dot_row(t, w_row, a.data(), n);
-    }
     return band::dot_row(t, w_row, act_row, n);
 }
 
@@ -150,8 +139,7 @@ void matmul(GgmlType t, const void* W, int64_t rows, const QuantizedActs& X, flo
             const OutputStep& step, int64_t ldy) {
     check_acts(t, X);
     if (ldy == 0) ldy = rows;
-    thread_local std::vector<float> widened;
-    const ActView xv = float_view(X, widened, pool);
+    const ActView xv = act_view(X);
     const bool plain = !step.bias && !step.residual && step.act == Activation::none;
     parallel_rows(pool, rows, kRowAlign, [&](int64_t r0, int64_t r1) {
         if (plain) return band_matmul(t, W, r0, r1, xv, X.n_rows, X.cols, Y, ldy);
@@ -186,8 +174,7 @@ void matmul(GgmlType t, const void* W, int64_t rows, int64_t cols, const float* 
 void matmul_gated(GgmlType t, const void* Wg, const void* Wu, int64_t rows, const QuantizedActs& X, float* Y,
                   ThreadPool* pool, Activation act) {
     check_acts(t, X);
-    thread_local std::vector<float> widened;
-    const ActView xv = float_view(X, widened, pool);
+    const ActView xv = act_view(X);
     parallel_rows(pool, rows, kRowAlign, [&](int64_t r0, int64_t r1) {
         // The gate goes to Y, the up projection to a per-thread band buffer (Y's layout, band only).
         thread_local std::vector<float> up;
