@@ -44,12 +44,31 @@ inline const float* cache_row(const AttentionArgs& a, int64_t t, int64_t off, in
 
 // llama.cpp's CPU attention is reproduced operation for operation (the quantized references amplify
 // any last-bit difference through the next activation quantization). Its reductions are those of its
-// AVX-512 build, emulated at any vector width: `Tree16` is _mm512_reduce_add_ps's summation order.
+// AVX-512 build, emulated at any vector width: `Reduce16` is _mm512_reduce_add_ps's summation order
+// (lane j + lane j+8, then m + m+4, then (0 + 2) + (1 + 3)), which is Highway's SumOfLanes on 16
+// lanes and on 8 lanes after the first fold.
+using D16 = hn::CappedTag<float, 16>;
+constexpr size_t kN16 = hn::MaxLanes(D16());
+
 inline float Tree16(const float* l) {
     float t3[8], t6[4];
     for (int j = 0; j < 8; ++j) t3[j] = l[j + 8] + l[j];
     for (int m = 0; m < 4; ++m) t6[m] = t3[m + 4] + t3[m];
     return (t6[0] + t6[2]) + (t6[1] + t6[3]);
+}
+
+// The 16 lanes held in v[0 .. 16 / kN16).
+HWY_INLINE float Reduce16(const hn::Vec<D16>* v) {
+    const D16 d;
+    if constexpr (kN16 == 16) {
+        return hn::GetLane(hn::SumOfLanes(d, v[0]));
+    } else if constexpr (kN16 == 8) {
+        return hn::GetLane(hn::SumOfLanes(d, hn::Add(v[1], v[0])));
+    } else {
+        HWY_ALIGN float l[16];
+        for (size_t k = 0; k < 16 / kN16; ++k) hn::Store(v[k], d, l + k * kN16);
+        return Tree16(l);
+    }
 }
 
 // q.k as ggml_vec_dot_f32: 64-wide blocks into 4 x 16 fused accumulators, folded 4 -> 2 -> 1 and
@@ -58,15 +77,16 @@ inline float Dot(const float* a, const float* b, int64_t n) {
     const int64_t np = n & ~int64_t{63};
     float s = 0.0f;
     if (np > 0) {
-        const hn::CappedTag<float, 16> d;
-        const int64_t N = static_cast<int64_t>(hn::Lanes(d));
-        HWY_ALIGN float acc[64] = {};
-        for (int64_t i = 0; i < np; i += 64)
-            for (int64_t k = 0; k < 64; k += N)
-                hn::Store(hn::MulAdd(hn::LoadU(d, a + i + k), hn::LoadU(d, b + i + k), hn::Load(d, acc + k)), d, acc + k);
-        for (int64_t k = 0; k < 32; k += N) hn::Store(hn::Add(hn::Load(d, acc + k), hn::Load(d, acc + k + 32)), d, acc + k);
-        for (int64_t k = 0; k < 16; k += N) hn::Store(hn::Add(hn::Load(d, acc + k), hn::Load(d, acc + k + 16)), d, acc + k);
-        s = Tree16(acc);
+        const D16 d;
+        constexpr size_t kV = 64 / kN16;
+        hn::Vec<D16> acc[kV];
+        for (size_t k = 0; k < kV; ++k) acc[k] = hn::Mul(hn::LoadU(d, a + k * kN16), hn::LoadU(d, b + k * kN16));
+        for (int64_t i = 64; i < np; i += 64)
+            for (size_t k = 0; k < kV; ++k)
+                acc[k] = hn::MulAdd(hn::LoadU(d, a + i + k * kN16), hn::LoadU(d, b + i + k * kN16), acc[k]);
+        for (size_t k = 0; k < kV / 2; ++k) acc[k] = hn::Add(acc[k], acc[k + kV / 2]);  // lane l + lane l+32
+        for (size_t k = 0; k < kV / 4; ++k) acc[k] = hn::Add(acc[k], acc[k + kV / 4]);  // lane l + lane l+16
+        s = Reduce16(acc);
     }
     for (int64_t i = np; i < n; ++i) s += a[i] * b[i];
     return s;
@@ -75,61 +95,60 @@ inline float Dot(const float* a, const float* b, int64_t n) {
 // e[t] = exp(e[t] - mx) in ggml's 16-wide chunks [16 c0, 16 c1) (masked entries hold -inf: 0), and
 // the sum as ggml_vec_soft_max_f32's: each chunk reduced in float, the chunks added in double.
 inline double ExpAndSum(float* e, int64_t c0, int64_t c1, float mx) {
-    const hn::CappedTag<float, 16> d;
-    const int64_t N = static_cast<int64_t>(hn::Lanes(d));
+    const D16 d;
     const auto vmx = hn::Set(d, mx);
     double sum = 0.0;
     for (int64_t c = c0; c < c1; ++c) {
         float* chunk = e + 16 * c;
-        for (int64_t k = 0; k < 16; k += N)
-            hn::StoreU(GgmlExp(d, hn::Sub(hn::LoadU(d, chunk + k), vmx)), d, chunk + k);
-        sum += static_cast<double>(Tree16(chunk));
+        hn::Vec<D16> v[16 / kN16];
+        for (size_t k = 0; k < 16 / kN16; ++k) {
+            v[k] = GgmlExp(d, hn::Sub(hn::LoadU(d, chunk + k * kN16), vmx));
+            hn::StoreU(v[k], d, chunk + k * kN16);
+        }
+        sum += static_cast<double>(Reduce16(v));
     }
     return sum;
 }
 
-// lane[t % 16] (+)= p_t v_t, then out = the 16 lanes reduced: llama.cpp's V^T p through tinyBLAS
-// (AVX-512: position t in lane t mod 16, fused; masked positions add exact zeros).
-inline void WeightedSum(const AttentionArgs& a, const float* p, int64_t lo, int64_t hi, int64_t off, float* lanes,
-                        float* row, float* out) {
-    const hn::ScalableTag<float> d;
-    const int64_t D = a.head_dim, N = static_cast<int64_t>(hn::Lanes(d));
-    for (int64_t t = lo; t <= hi; ++t) {
-        const float* v = cache_row<false>(a, t, off, D, row);
-        float* l = lanes + (t % 16) * D;
-        const auto vp = hn::Set(d, p[t]);
-        int64_t i = 0;
-        if (t - lo < 16) {  // first visit of this lane
-            for (; i + N <= D; i += N) hn::StoreU(hn::Mul(hn::LoadU(d, v + i), vp), d, l + i);
-            for (; i < D; ++i) l[i] = v[i] * p[t];
-        } else {
-            for (; i + N <= D; i += N) hn::StoreU(hn::MulAdd(hn::LoadU(d, v + i), vp, hn::LoadU(d, l + i)), d, l + i);
-            for (; i < D; ++i) l[i] = std::fma(v[i], p[t], l[i]);
+// out = sum_t p_t v_t as llama.cpp's V^T p through tinyBLAS (AVX-512): position t feeds lane t mod 16
+// by FMA (masked positions add exact zeros), then the 16 lanes are reduced. One kN16-wide slice of
+// the head's dims at a time, the 16 lanes in registers.
+inline void WeightedSum(const float* const* v, const float* p, int64_t lo, int64_t hi, int64_t D, float* out) {
+    const D16 d;
+    int64_t c = 0;
+    for (; c + static_cast<int64_t>(kN16) <= D; c += kN16) {
+        hn::Vec<D16> acc[16];
+        for (auto& x : acc) x = hn::Zero(d);
+        for (int64_t t0 = lo / 16 * 16; t0 <= hi; t0 += 16) {
+            if (t0 >= lo && t0 + 15 <= hi) {
+                for (int L = 0; L < 16; ++L)
+                    acc[L] = hn::MulAdd(hn::LoadU(d, v[t0 + L] + c), hn::Set(d, p[t0 + L]), acc[L]);
+            } else {
+                for (int L = 0; L < 16; ++L)
+                    if (t0 + L >= lo && t0 + L <= hi)
+                        acc[L] = hn::MulAdd(hn::LoadU(d, v[t0 + L] + c), hn::Set(d, p[t0 + L]), acc[L]);
+            }
         }
+        for (int j = 0; j < 8; ++j) acc[j] = hn::Add(acc[j + 8], acc[j]);
+        for (int m = 0; m < 4; ++m) acc[m] = hn::Add(acc[m + 4], acc[m]);
+        hn::StoreU(hn::Add(hn::Add(acc[0], acc[2]), hn::Add(acc[1], acc[3])), d, out + c);
     }
-    for (int64_t t = hi + 1; t < lo + 16; ++t) std::fill_n(lanes + (t % 16) * D, D, 0.0f);  // unvisited lanes
-    const auto fold = [&](int64_t half) {  // lane j += lane j + half, for j < half
-        for (int64_t j = 0; j < half; ++j) {
-            float* x = lanes + j * D;
-            const float* y = lanes + (j + half) * D;
-            int64_t i = 0;
-            for (; i + N <= D; i += N) hn::StoreU(hn::Add(hn::LoadU(d, y + i), hn::LoadU(d, x + i)), d, x + i);
-            for (; i < D; ++i) x[i] = y[i] + x[i];
-        }
-    };
-    fold(8);
-    fold(4);
-    const float *l0 = lanes, *l1 = lanes + D, *l2 = lanes + 2 * D, *l3 = lanes + 3 * D;
-    for (int64_t i = 0; i < D; ++i) out[i] = (l0[i] + l2[i]) + (l1[i] + l3[i]);
+    for (; c < D; ++c) {  // dims past the last whole vector: the same lanes, one dim at a time
+        float l[16] = {};
+        for (int64_t t = lo; t <= hi; ++t) l[t % 16] = std::fma(v[t][c], p[t], l[t % 16]);
+        out[c] = Tree16(l);
+    }
 }
 
 void AttendPairsT(const AttentionArgs& a, int64_t begin, int64_t end) {
-    thread_local std::vector<float> scores, row, lanes;
+    thread_local std::vector<float> scores, row, vbuf;
+    thread_local std::vector<const float*> vrows;
     const int64_t n_ctx = a.kv->n_ctx(), D = a.head_dim;
     const auto padded = static_cast<size_t>((n_ctx + 15) / 16 * 16);
     if (scores.size() < padded) scores.resize(padded);
+    if (vrows.size() < padded) vrows.resize(padded);
     if (static_cast<int64_t>(row.size()) < D) row.resize(D);
-    if (static_cast<int64_t>(lanes.size()) < 16 * D) lanes.resize(16 * D);
+    const bool widen_v = !a.v_wide && a.kv->type() != GgmlType::F32;  // F16 rows widened per pair
     const float scale = 1.0f / std::sqrt(static_cast<float>(D));
     for (int64_t j = begin; j < end; ++j) {
         const int64_t i = j / a.n_head, h = j % a.n_head, pos = a.pos0 + i;
@@ -147,7 +166,10 @@ void AttendPairsT(const AttentionArgs& a, int64_t begin, int64_t end) {
         }
         const float inv = static_cast<float>(1.0 / ExpAndSum(s, c0, c1, mx));
         for (int64_t t = lo; t <= pos; ++t) s[t] *= inv;
-        WeightedSum(a, s, lo, pos, off, lanes.data(), row.data(), a.out + i * a.q_dim + h * D);
+        if (widen_v && vbuf.size() < static_cast<size_t>((pos - lo + 1) * D)) vbuf.resize((pos - lo + 1) * D);
+        for (int64_t t = lo; t <= pos; ++t)
+            vrows[t] = widen_v ? cache_row<false>(a, t, off, D, vbuf.data() + (t - lo) * D) : cache_row<false>(a, t, off, D, nullptr);
+        WeightedSum(vrows.data(), s, lo, pos, D, a.out + i * a.q_dim + h * D);
     }
 }
 

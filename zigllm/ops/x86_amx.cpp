@@ -330,23 +330,33 @@ void ktile_product(const KChunk& C, int64_t rr, const KActs& P, int64_t g, float
             _tile_dpbusd(3, 4, 5);
             _tile_stored(0, c, 64);
             _tile_stored(3, c + kTile * kTile, 64);
-            for (int m = 0; m < kTile; ++m) {
-                const int64_t wsb = (rr + m) * nsb + sb;
-                const int32_t* scm = C.sc + wsb * kNsub + j;
-                const __m512i p0 = _mm512_mullo_epi32(_mm512_load_si512(c + m * kTile), _mm512_set1_epi32(scm[0]));
-                const __m512i p1 =
-                    _mm512_mullo_epi32(_mm512_load_si512(c + kTile * kTile + m * kTile), _mm512_set1_epi32(scm[1]));
-                if constexpr (Q6) {
+            if constexpr (Q6) {
+                for (int m = 0; m < kTile; ++m) {
+                    const int32_t* scm = C.sc + ((rr + m) * nsb + sb) * kNsub + j;
+                    const __m512i p0 = _mm512_mullo_epi32(_mm512_load_si512(c + m * kTile), _mm512_set1_epi32(scm[0]));
+                    const __m512i p1 =
+                        _mm512_mullo_epi32(_mm512_load_si512(c + kTile * kTile + m * kTile), _mm512_set1_epi32(scm[1]));
                     isum[m] = _mm512_add_epi32(isum[m], _mm512_add_epi32(p0, p1));
-                } else {  // ggml's repacked gemm: one total (and min term) per 64 values
+                }
+            } else {
+                // ggml's repacked gemm: one total (and min term) per 64 values. Both are integers
+                // below 2^24 (|dot| <= 32 * 15 * 127, scales and mins <= 63, bsum pairs <= 32 * 127), so
+                // float products and sums are exact: the same values as int32 arithmetic, without
+                // the slow vpmulld.
+                const __m512 s0 = _mm512_cvtepi32_ps(_mm512_loadu_si512(P.s + (gsb + j) * kTile));
+                const __m512 s1 = _mm512_cvtepi32_ps(_mm512_loadu_si512(P.s + (gsb + j + 1) * kTile));
+                for (int m = 0; m < kTile; ++m) {
+                    const int64_t wsb = (rr + m) * nsb + sb;
+                    const int32_t* scm = C.sc + wsb * kNsub + j;
                     const int32_t* ccm = C.cc + wsb * kNsub + j;
-                    const __m512i mins =
-                        _mm512_add_epi32(_mm512_mullo_epi32(_mm512_loadu_si512(P.s + (gsb + j) * kTile), _mm512_set1_epi32(ccm[0])),
-                                         _mm512_mullo_epi32(_mm512_loadu_si512(P.s + (gsb + j + 1) * kTile), _mm512_set1_epi32(ccm[1])));
-                    acc[m] = _mm512_fmadd_ps(_mm512_cvtepi32_ps(_mm512_add_epi32(p0, p1)),
-                                             _mm512_mul_ps(_mm512_set1_ps(C.d[wsb]), dav), acc[m]);
-                    acc_min[m] = _mm512_fmadd_ps(_mm512_cvtepi32_ps(mins), _mm512_mul_ps(_mm512_set1_ps(C.dmin[wsb]), dav),
-                                                 acc_min[m]);
+                    const __m512 dot = _mm512_fmadd_ps(
+                        _mm512_cvtepi32_ps(_mm512_load_si512(c + m * kTile)), _mm512_set1_ps(static_cast<float>(scm[0])),
+                        _mm512_mul_ps(_mm512_cvtepi32_ps(_mm512_load_si512(c + kTile * kTile + m * kTile)),
+                                      _mm512_set1_ps(static_cast<float>(scm[1]))));
+                    const __m512 mins = _mm512_fmadd_ps(s0, _mm512_set1_ps(static_cast<float>(ccm[0])),
+                                                        _mm512_mul_ps(s1, _mm512_set1_ps(static_cast<float>(ccm[1]))));
+                    acc[m] = _mm512_fmadd_ps(dot, _mm512_mul_ps(_mm512_set1_ps(C.d[wsb]), dav), acc[m]);
+                    acc_min[m] = _mm512_fmadd_ps(mins, _mm512_mul_ps(_mm512_set1_ps(C.dmin[wsb]), dav), acc_min[m]);
                 }
             }
         }
