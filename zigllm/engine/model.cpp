@@ -50,7 +50,7 @@ void AnyModel::embed(std::span<const Token> tokens, int64_t pos0, Scratch& s) co
 
 void AnyModel::output(Scratch& s, int64_t rows, ops::ThreadPool* pool) const {
     s.logits.resize(rows * hp_.n_vocab);
-    ops::matmul(w_.output.type, w_.output.data, hp_.n_vocab, hp_.n_embd, s.xb.data(), rows, s.logits.data(), pool);
+    ops::matmul(w_.output.ref(), hp_.n_vocab, hp_.n_embd, s.xb.data(), rows, s.logits.data(), pool);
 }
 
 Session AnyModel::session(const SessionOptions& o) const { return Session(*this, o); }

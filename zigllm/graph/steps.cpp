@@ -7,13 +7,13 @@ namespace zigllm::steps {
 
 void gated_up(StepContext& c, const Matrix& gate, const Matrix& up, const ops::QuantizedActs& x, float* h) {
     if (gate.type == up.type) {
-        ops::matmul_gated(gate.type, gate.data, up.data, gate.rows, x, h, c.pool, ops::Activation::silu);
+        ops::matmul_gated(gate.ref(), up.ref(), gate.rows, x, h, c.pool, ops::Activation::silu);
         return;
     }
     // Different types (some llama.cpp mixes): two matmuls, each on its own activation format.
     const int64_t n = x.n_rows, ff = gate.rows;
-    ops::matmul(gate.type, gate.data, ff, acts_for(c, gate.type), h, c.pool, {.act = ops::Activation::silu});
-    ops::matmul(up.type, up.data, ff, acts_for(c, up.type), c.s.hb2.data(), c.pool);
+    ops::matmul(gate.ref(), ff, acts_for(c, gate.type), h, c.pool, {.act = ops::Activation::silu});
+    ops::matmul(up.ref(), ff, acts_for(c, up.type), c.s.hb2.data(), c.pool);
     for (int64_t i = 0; i < n * ff; ++i) h[i] *= c.s.hb2[i];
 }
 
@@ -23,7 +23,7 @@ void run_moe(StepContext& c) {
     const Hparams& hp = c.hp;
     const int64_t E = hp.n_embd, ne = hp.n_expert, k = hp.n_expert_used, n = c.n;
     Scratch& s = c.s;
-    ops::matmul(c.w.router.type, c.w.router.data, ne, acts_for(c, c.w.router.type), s.router.data(), c.pool);
+    ops::matmul(c.w.router.ref(), ne, acts_for(c, c.w.router.type), s.router.data(), c.pool);
     std::vector<int32_t> order(ne);
     for (int64_t i = 0; i < n; ++i) {
         float* r = s.router.data() + i * ne;
@@ -56,13 +56,13 @@ void run_moe(StepContext& c) {
         const Matrix gate = c.w.gate_exps.mat(e), up = c.w.up_exps.mat(e), down = c.w.down_exps.mat(e);
         ops::quantize_acts(gate.type, s.gather.data(), m, E, xq, c.pool);
         if (gate.type == up.type) {
-            ops::matmul_gated(gate.type, gate.data, up.data, hp.n_ff, xq, s.hb.data(), c.pool, ops::Activation::silu);
+            ops::matmul_gated(gate.ref(), up.ref(), hp.n_ff, xq, s.hb.data(), c.pool, ops::Activation::silu);
         } else {
-            ops::matmul(gate.type, gate.data, hp.n_ff, xq, s.hb.data(), c.pool, {.act = ops::Activation::silu});
-            ops::matmul(up.type, up.data, hp.n_ff, E, s.gather.data(), m, s.hb2.data(), c.pool);
+            ops::matmul(gate.ref(), hp.n_ff, xq, s.hb.data(), c.pool, {.act = ops::Activation::silu});
+            ops::matmul(up.ref(), hp.n_ff, E, s.gather.data(), m, s.hb2.data(), c.pool);
             for (int64_t i = 0; i < m * hp.n_ff; ++i) s.hb[i] *= s.hb2[i];
         }
-        ops::matmul(down.type, down.data, E, hp.n_ff, s.hb.data(), m, s.expert_out.data(), c.pool);
+        ops::matmul(down.ref(), E, hp.n_ff, s.hb.data(), m, s.expert_out.data(), c.pool);
         for (int64_t r = 0; r < m; ++r) {
             float* a = acc.data() + rows[r] * E;
             const float* o = s.expert_out.data() + r * E;

@@ -112,11 +112,11 @@ void run(step::qkv_rope_store<A>, StepContext& c) {
     const int64_t qd = hp.q_dim(), kvd = hp.kv_dim(), ld = qd + 2 * kvd;
     float* qkv = c.s.qkv.data();
     if (c.w.wqkv) {
-        ops::matmul(c.w.wqkv.type, c.w.wqkv.data, ld, acts_for(c, c.w.wqkv.type), qkv, c.pool, {.bias = c.w.bqkv.data}, ld);
+        ops::matmul(c.w.wqkv.ref(), ld, acts_for(c, c.w.wqkv.type), qkv, c.pool, {.bias = c.w.bqkv.data}, ld);
     } else {
-        ops::matmul(c.w.wq.type, c.w.wq.data, qd, acts_for(c, c.w.wq.type), qkv, c.pool, {.bias = c.w.bq.data}, ld);
-        ops::matmul(c.w.wk.type, c.w.wk.data, kvd, acts_for(c, c.w.wk.type), qkv + qd, c.pool, {.bias = c.w.bk.data}, ld);
-        ops::matmul(c.w.wv.type, c.w.wv.data, kvd, acts_for(c, c.w.wv.type), qkv + qd + kvd, c.pool, {.bias = c.w.bv.data}, ld);
+        ops::matmul(c.w.wq.ref(), qd, acts_for(c, c.w.wq.type), qkv, c.pool, {.bias = c.w.bq.data}, ld);
+        ops::matmul(c.w.wk.ref(), kvd, acts_for(c, c.w.wk.type), qkv + qd, c.pool, {.bias = c.w.bk.data}, ld);
+        ops::matmul(c.w.wv.ref(), kvd, acts_for(c, c.w.wv.type), qkv + qd + kvd, c.pool, {.bias = c.w.bv.data}, ld);
     }
     for (int64_t i = 0; i < c.n; ++i) {
         float* q = qkv + i * ld;
@@ -167,7 +167,7 @@ void load(step::attn_output_residual<B>, LayerWeights& w, const WeightLoader& L,
 }
 template <bool B>
 void run(step::attn_output_residual<B>, StepContext& c) {
-    ops::matmul(c.w.wo.type, c.w.wo.data, c.hp.n_embd, c.hp.q_dim(), c.s.att.data(), c.n, c.s.x.data(), c.pool,
+    ops::matmul(c.w.wo.ref(), c.hp.n_embd, c.hp.q_dim(), c.s.att.data(), c.n, c.s.x.data(), c.pool,
                 {.bias = c.w.bo.data, .residual = residual_input(c)});
 }
 
@@ -189,7 +189,7 @@ void run(step::ffn_up<K, B>, StepContext& c) {
         gated_up(c, c.w.w_gate, c.w.w_up, acts_for(c, c.w.w_gate.type), c.s.hb.data());
     } else {
         // The activation is ggml's fp16-table GELU, applied here (ops' Activation::gelu is exact).
-        ops::matmul(c.w.w_up.type, c.w.w_up.data, c.hp.n_ff, acts_for(c, c.w.w_up.type), c.s.hb.data(), c.pool,
+        ops::matmul(c.w.w_up.ref(), c.hp.n_ff, acts_for(c, c.w.w_up.type), c.s.hb.data(), c.pool,
                     {.bias = c.w.b_up.data});
         kernels::gelu(c.s.hb.data(), c.n * c.hp.n_ff);
     }
@@ -202,7 +202,7 @@ void load(step::ffn_down_residual<B>, LayerWeights& w, const WeightLoader& L, co
 }
 template <bool B>
 void run(step::ffn_down_residual<B>, StepContext& c) {
-    ops::matmul(c.w.w_down.type, c.w.w_down.data, c.hp.n_embd, c.hp.n_ff, c.s.hb.data(), c.n, c.s.x.data(), c.pool,
+    ops::matmul(c.w.w_down.ref(), c.hp.n_embd, c.hp.n_ff, c.s.hb.data(), c.n, c.s.x.data(), c.pool,
                 {.bias = c.w.b_down.data, .residual = residual_input(c)});
 }
 

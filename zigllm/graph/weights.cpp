@@ -2,6 +2,12 @@
 
 #include "zigllm/ops/ops.hpp"
 
+#include <sys/mman.h>
+
+#include <string>
+#include <utility>
+#include <vector>
+
 namespace zigllm {
 
 namespace {
@@ -56,6 +62,48 @@ Matrix WeightLoader::optional_matrix(const std::string& name, int64_t rows, int6
 
 Vector WeightLoader::optional_vector(const std::string& name, int64_t n) const {
     return has(name) ? vector(name, n) : Vector{};
+}
+
+}  // namespace zigllm
+
+namespace zigllm {
+
+ModelWeights::Arena::~Arena() {
+    if (p) ::munmap(p, n);
+}
+
+void repack_weights(ModelWeights& w, const io::GgufFile& f) {
+    std::vector<std::pair<Matrix*, ops::Layout>> todo;
+    size_t total = 0;
+    auto consider = [&](Matrix& m) {
+        if (!m || m.layout != ops::Layout::rows || m.data == w.token_embd.data) return;
+        const ops::Layout l = m.n_mats == 1 ? ops::preferred_layout(m.type, m.rows, m.cols) : ops::Layout::rows;
+        todo.emplace_back(&m, l);
+        total += (m.row_bytes() * static_cast<size_t>(m.rows * m.n_mats) + 63) / 64 * 64;
+    };
+    if (ops::repacking_disabled()) return;
+    for (auto& L : w.layers)
+        for (Matrix* m : {&L.wq, &L.wk, &L.wv, &L.wqkv, &L.wo, &L.w_gate, &L.w_up, &L.w_down, &L.router, &L.gate_exps,
+                          &L.up_exps, &L.down_exps})
+            consider(*m);
+    consider(w.output);
+    if (todo.empty()) return;
+    auto arena = std::make_shared<ModelWeights::Arena>();
+    void* p = ::mmap(nullptr, total, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    if (p == MAP_FAILED) f.fail("weights", "cannot allocate " + std::to_string(total) + " bytes for the repacked matrices");
+    arena->p = p;
+    arena->n = total;
+    ::madvise(p, total, MADV_HUGEPAGE);  // advisory: no error if the kernel declines
+    auto* out = static_cast<uint8_t*>(p);
+    for (auto [m, l] : todo) {  // one matrix at a time: its mapped pages leave as its copy arrives
+        const size_t bytes = m->row_bytes() * static_cast<size_t>(m->rows * m->n_mats);
+        ops::repack(m->type, l, m->data, out, m->rows * m->n_mats, m->cols);
+        f.release(m->data, bytes);
+        m->data = out;
+        m->layout = l;
+        out += (bytes + 63) / 64 * 64;
+    }
+    w.repacked = std::move(arena);
 }
 
 }  // namespace zigllm

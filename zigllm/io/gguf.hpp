@@ -128,6 +128,11 @@ public:
     // Throws Error(path, field, what); for users of the file (missing tensors, bad shapes ...).
     [[noreturn]] void fail(std::string_view field, const std::string& what) const;
 
+    // Hands the whole pages inside [p, p + n) of the mapping back to the OS (madvise DONTNEED) once a
+    // copy of them is all that is used: they leave the resident set, and a later read faults them
+    // in again from the file. No-op for from_memory files.
+    void release(const void* p, size_t n) const;
+
 private:
     GgufFile() = default;
     void parse();

@@ -489,4 +489,14 @@ const GgufValue& GgufFile::require(std::string_view key) const {
 uint64_t GgufFile::require_uint(std::string_view key) const { return require(key).as_uint(); }
 double GgufFile::require_float(std::string_view key) const { return require(key).as_float(); }
 
+void GgufFile::release(const void* p, size_t n) const {
+    if (!map_ || n == 0) return;
+    const auto page = static_cast<uintptr_t>(::sysconf(_SC_PAGESIZE));
+    const auto lo = reinterpret_cast<uintptr_t>(p), hi = lo + n;
+    const uintptr_t first = (lo + page - 1) / page * page, last = hi / page * page;
+    const auto map_lo = reinterpret_cast<uintptr_t>(map_), map_hi = map_lo + size_;
+    if (first >= last || first < map_lo || last > map_hi) return;
+    ::madvise(reinterpret_cast<void*>(first), last - first, MADV_DONTNEED);
+}
+
 }  // namespace zigllm::io

@@ -202,6 +202,8 @@ HWY_AFTER_NAMESPACE();
 #include "hwy/targets.h"
 #include "zigllm/ops/matmul_band.hpp"
 #include "zigllm/ops/x86_legacy.hpp"
+#include "zigllm/ops/layout.hpp"
+#include <vector>
 
 namespace zigllm::ops {
 HWY_EXPORT(MatmulBandT);
@@ -256,6 +258,36 @@ void matmul(GgmlType t, const void* W, size_t w_stride, int64_t r0, int64_t r1, 
         return;
 #endif
     HWY_DYNAMIC_DISPATCH(MatmulBandT)(t, W, w_stride, r0, r1, X, x_stride, nx, n, Y, ldy);
+}
+
+bool has_x86_kernels() {
+#if HWY_ARCH_X86
+    apply_forced_target();
+    return (HWY_DYNAMIC_DISPATCH(CurrentTargetT)() & (HWY_AVX2 | HWY_AVX3 | HWY_AVX3_DL)) != 0;
+#else
+    return false;
+#endif
+}
+
+void matmul(GgmlType t, Layout l, const void* W, size_t w_stride, int64_t r0, int64_t r1, const void* X,
+            size_t x_stride, int64_t nx, int64_t n, float* Y, int64_t ldy) {
+    if (l == Layout::rows) return matmul(t, W, w_stride, r0, r1, X, x_stride, nx, n, Y, ldy);
+#if HWY_ARCH_X86
+    // Generation and small batches: the grouped layout's own kernel.
+    const int64_t target = HWY_DYNAMIC_DISPATCH(CurrentTargetT)();
+    if (l == Layout::q4_0_x16 && nx < 8 && (target & (HWY_AVX2 | HWY_AVX3 | HWY_AVX3_DL)))
+        return x86::q4_0_x16_band(target == HWY_AVX3_DL, W, r0, r1, X, x_stride, nx, n, Y, ldy);
+#endif
+    // Prompt batches (AMX, the packed VNNI kernels) and the portable targets read ggml's rows:
+    // restored 4 MiB at a time (a prompt batch uses each row hundreds of times).
+    thread_local std::vector<uint8_t> rows;
+    const int64_t chunk = std::max<int64_t>(16, (int64_t{4} << 20) / static_cast<int64_t>(w_stride) / 16 * 16);
+    rows.resize(static_cast<size_t>(std::min(chunk, r1 - r0)) * w_stride);
+    for (int64_t c0 = r0; c0 < r1; c0 += chunk) {
+        const int64_t c1 = std::min(r1, c0 + chunk);
+        restore_rows(t, l, W, c0, c1, n, rows.data());
+        matmul(t, rows.data(), w_stride, 0, c1 - c0, X, x_stride, nx, n, Y + c0, ldy);
+    }
 }
 
 float dot_row(GgmlType t, const void* w_row, const void* act_row, int64_t n) {

@@ -37,14 +37,14 @@ struct ActView {
 ActView act_view(const QuantizedActs& X) { return {X.storage.data(), X.row_stride}; }
 
 // Y[i * ldy + r] for r in [r0, r1): W . X, one dispatch per band.
-void band_matmul(GgmlType t, const void* W, int64_t r0, int64_t r1, const ActView& X, int64_t nx, int64_t cols,
-                 float* Y, int64_t ldy) {
-    const size_t rb = row_bytes(t, cols);
-    if (iq::is_iq_type(t)) {
-        iq::matmul(t, static_cast<const uint8_t*>(W) + r0 * rb, rb, r1 - r0, X.data, X.stride, nx, cols, Y + r0,
+void band_matmul(const WeightRef& W, int64_t r0, int64_t r1, const ActView& X, int64_t nx, int64_t cols, float* Y,
+                 int64_t ldy) {
+    const size_t rb = row_bytes(W.type, cols);
+    if (iq::is_iq_type(W.type)) {
+        iq::matmul(W.type, static_cast<const uint8_t*>(W.data) + r0 * rb, rb, r1 - r0, X.data, X.stride, nx, cols, Y + r0,
                    static_cast<size_t>(ldy));
     } else {
-        band::matmul(t, W, rb, r0, r1, X.data, X.stride, nx, cols, Y, ldy);
+        band::matmul(W.type, W.layout, W.data, rb, r0, r1, X.data, X.stride, nx, cols, Y, ldy);
     }
 }
 
@@ -137,17 +137,22 @@ void quantize_acts(GgmlType weight, const float* X, int64_t n_rows, int64_t cols
 
 void matmul(GgmlType t, const void* W, int64_t rows, const QuantizedActs& X, float* Y, ThreadPool* pool,
             const OutputStep& step, int64_t ldy) {
-    check_acts(t, X);
+    matmul(WeightRef{t, W}, rows, X, Y, pool, step, ldy);
+}
+
+void matmul(const WeightRef& W, int64_t rows, const QuantizedActs& X, float* Y, ThreadPool* pool,
+            const OutputStep& step, int64_t ldy) {
+    check_acts(W.type, X);
     if (ldy == 0) ldy = rows;
     const ActView xv = act_view(X);
     const bool plain = !step.bias && !step.residual && step.act == Activation::none;
     parallel_rows(pool, rows, kRowAlign, [&](int64_t r0, int64_t r1) {
-        if (plain) return band_matmul(t, W, r0, r1, xv, X.n_rows, X.cols, Y, ldy);
+        if (plain) return band_matmul(W, r0, r1, xv, X.n_rows, X.cols, Y, ldy);
         // W X goes to a per-thread band buffer first: the residual may alias Y.
         thread_local std::vector<float> acc;
         const int64_t n = r1 - r0;
         acc.resize(static_cast<size_t>(X.n_rows * n));
-        band_matmul(t, W, r0, r1, xv, X.n_rows, X.cols, acc.data() - r0, n);
+        band_matmul(W, r0, r1, xv, X.n_rows, X.cols, acc.data() - r0, n);
         for (int64_t i = 0; i < X.n_rows; ++i) {
             float* a = acc.data() + i * n;
             if (step.bias)
@@ -166,22 +171,33 @@ void matmul(GgmlType t, const void* W, int64_t rows, const QuantizedActs& X, flo
 
 void matmul(GgmlType t, const void* W, int64_t rows, int64_t cols, const float* X, int64_t n, float* Y,
             ThreadPool* pool, const OutputStep& step) {
+    matmul(WeightRef{t, W}, rows, cols, X, n, Y, pool, step);
+}
+
+void matmul(const WeightRef& W, int64_t rows, int64_t cols, const float* X, int64_t n, float* Y, ThreadPool* pool,
+            const OutputStep& step) {
     thread_local QuantizedActs q;
-    quantize_acts(t, X, n, cols, q, pool);
-    matmul(t, W, rows, q, Y, pool, step);
+    quantize_acts(W.type, X, n, cols, q, pool);
+    matmul(W, rows, q, Y, pool, step);
 }
 
 void matmul_gated(GgmlType t, const void* Wg, const void* Wu, int64_t rows, const QuantizedActs& X, float* Y,
                   ThreadPool* pool, Activation act) {
-    check_acts(t, X);
+    matmul_gated(WeightRef{t, Wg}, WeightRef{t, Wu}, rows, X, Y, pool, act);
+}
+
+void matmul_gated(const WeightRef& Wg, const WeightRef& Wu, int64_t rows, const QuantizedActs& X, float* Y,
+                  ThreadPool* pool, Activation act) {
+    if (Wu.type != Wg.type) refuse(Wu.type, "gate and up projections of different types");
+    check_acts(Wg.type, X);
     const ActView xv = act_view(X);
     parallel_rows(pool, rows, kRowAlign, [&](int64_t r0, int64_t r1) {
         // The gate goes to Y, the up projection to a per-thread band buffer (Y's layout, band only).
         thread_local std::vector<float> up;
         const int64_t n = r1 - r0;
         up.resize(static_cast<size_t>(X.n_rows * n));
-        band_matmul(t, Wg, r0, r1, xv, X.n_rows, X.cols, Y, rows);
-        band_matmul(t, Wu, r0, r1, xv, X.n_rows, X.cols, up.data() - r0, n);
+        band_matmul(Wg, r0, r1, xv, X.n_rows, X.cols, Y, rows);
+        band_matmul(Wu, r0, r1, xv, X.n_rows, X.cols, up.data() - r0, n);
         for (int64_t i = 0; i < X.n_rows; ++i) {
             float* y = Y + i * rows + r0;
             activate(act, y, n, r0, rows);

@@ -18,6 +18,7 @@
 #include <vector>
 
 #include "zigllm/io/ggml_type.hpp"
+#include "zigllm/ops/layout.hpp"
 
 namespace zigllm::ops {
 
@@ -70,6 +71,13 @@ void matmul(GgmlType t, const void* W, int64_t rows, int64_t cols, const float* 
             ThreadPool* pool, const OutputStep& step = {});
 // Y[i][r] = act(Wg[r] . X[i]) * (Wu[r] . X[i]) — gate, activation and up fused at the output step.
 void matmul_gated(GgmlType t, const void* Wg, const void* Wu, int64_t rows, const QuantizedActs& X, float* Y,
+                  ThreadPool* pool, Activation act);
+// The same three for weights in any layout (ops/layout.hpp); the overloads above read ggml's rows.
+void matmul(const WeightRef& W, int64_t rows, const QuantizedActs& X, float* Y, ThreadPool* pool,
+            const OutputStep& step = {}, int64_t ldy = 0);
+void matmul(const WeightRef& W, int64_t rows, int64_t cols, const float* X, int64_t n, float* Y, ThreadPool* pool,
+            const OutputStep& step = {});
+void matmul_gated(const WeightRef& Wg, const WeightRef& Wu, int64_t rows, const QuantizedActs& X, float* Y,
                   ThreadPool* pool, Activation act);
 
 }  // namespace zigllm::ops

@@ -96,6 +96,24 @@ bool matmul_band(GgmlType t, bool vnni, const void* W, size_t w_stride, int64_t 
     return true;
 }
 
+void q4_0_x16_band(bool vnni, const void* W, int64_t r0, int64_t r1, const void* X, size_t x_stride, int64_t nx,
+                   int64_t n, float* Y, int64_t ldy) {
+    const auto* w = static_cast<const uint8_t*>(W);
+    const auto* x = static_cast<const uint8_t*>(X);
+    const int64_t nb = n / 32;
+    thread_local std::vector<float> ad;
+    thread_local std::vector<int32_t> neg8sum;
+    ad.resize(static_cast<size_t>(nx * nb));
+    neg8sum.resize(static_cast<size_t>(nx * nb));
+    if (vnni) {
+        vnni::prepare_acts(x, x_stride, nx, nb, ad.data(), neg8sum.data());
+        vnni::q4x16_band(w, r0, r1, vnni::Acts{x, x_stride, nb, ad.data(), neg8sum.data()}, nx, Y, ldy);
+    } else {
+        avx2::prepare_acts(x, x_stride, nx, nb, ad.data(), neg8sum.data());
+        avx2::q4x16_band(w, r0, r1, avx2::Acts{x, x_stride, nb, ad.data(), neg8sum.data()}, nx, Y, ldy);
+    }
+}
+
 }  // namespace zigllm::ops::x86
 
 #else
@@ -105,6 +123,7 @@ bool matmul_band(GgmlType, bool, const void*, size_t, int64_t, int64_t, const vo
                  int64_t) {
     return false;
 }
+void q4_0_x16_band(bool, const void*, int64_t, int64_t, const void*, size_t, int64_t, int64_t, float*, int64_t) {}
 }  // namespace zigllm::ops::x86
 
 #endif
