@@ -64,15 +64,12 @@ Vector WeightLoader::optional_vector(const std::string& name, int64_t n) const {
     return has(name) ? vector(name, n) : Vector{};
 }
 
-}  // namespace zigllm
-
-namespace zigllm {
-
 ModelWeights::Arena::~Arena() {
     if (p) ::munmap(p, n);
 }
 
 void repack_weights(ModelWeights& w, const io::GgufFile& f) {
+    if (ops::repacking_disabled()) return;
     std::vector<std::pair<Matrix*, ops::Layout>> todo;
     size_t total = 0;
     auto consider = [&](Matrix& m) {
@@ -81,7 +78,6 @@ void repack_weights(ModelWeights& w, const io::GgufFile& f) {
         todo.emplace_back(&m, l);
         total += (m.row_bytes() * static_cast<size_t>(m.rows * m.n_mats) + 63) / 64 * 64;
     };
-    if (ops::repacking_disabled()) return;
     for (auto& L : w.layers)
         for (Matrix* m : {&L.wq, &L.wk, &L.wv, &L.wqkv, &L.wo, &L.w_gate, &L.w_up, &L.w_down, &L.router, &L.gate_exps,
                           &L.up_exps, &L.down_exps})

@@ -201,9 +201,10 @@ HWY_AFTER_NAMESPACE();
 
 #include "hwy/targets.h"
 #include "zigllm/ops/matmul_band.hpp"
-#include "zigllm/ops/x86_legacy.hpp"
-#include "zigllm/ops/layout.hpp"
 #include <vector>
+
+#include "zigllm/ops/layout.hpp"
+#include "zigllm/ops/x86_legacy.hpp"
 
 namespace zigllm::ops {
 HWY_EXPORT(MatmulBandT);
@@ -232,6 +233,18 @@ void apply_forced_target() {
     (void)applied;
 }
 
+// The dispatched target when the hand-written x86 kernels stand in for the Highway ones (AVX2 or
+// better; tests forcing a lower target still reach the portable code), else 0. Read through the
+// dispatch table: hwy::SupportedTargets() runs CPUID on every call (it was 6% of generation).
+int64_t x86_kernel_target() {
+#if HWY_ARCH_X86
+    const int64_t target = HWY_DYNAMIC_DISPATCH(CurrentTargetT)();
+    return (target & (HWY_AVX2 | HWY_AVX3 | HWY_AVX3_DL)) ? target : 0;
+#else
+    return 0;
+#endif
+}
+
 }  // namespace
 
 bool has_kernel(GgmlType t) {
@@ -247,37 +260,24 @@ bool has_kernel(GgmlType t) {
 void matmul(GgmlType t, const void* W, size_t w_stride, int64_t r0, int64_t r1, const void* X, size_t x_stride,
             int64_t nx, int64_t n, float* Y, int64_t ldy) {
     apply_forced_target();
-#if HWY_ARCH_X86
-    // The hand-written int8 kernels stand in for the Highway ones when the dispatch would pick
-    // AVX2 or better (tests forcing a lower target still reach the portable code).
-    // The dispatched target, through the dispatch table: hwy::SupportedTargets() runs CPUID on
-    // every call (it was 6% of token generation).
-    const int64_t target = HWY_DYNAMIC_DISPATCH(CurrentTargetT)();
-    if ((target & (HWY_AVX2 | HWY_AVX3 | HWY_AVX3_DL)) &&
-        x86::matmul_band(t, target == HWY_AVX3_DL, W, w_stride, r0, r1, X, x_stride, nx, n, Y, ldy))
+    const int64_t target = x86_kernel_target();
+    if (target && x86::matmul_band(t, target == HWY_AVX3_DL, W, w_stride, r0, r1, X, x_stride, nx, n, Y, ldy))
         return;
-#endif
     HWY_DYNAMIC_DISPATCH(MatmulBandT)(t, W, w_stride, r0, r1, X, x_stride, nx, n, Y, ldy);
 }
 
 bool has_x86_kernels() {
-#if HWY_ARCH_X86
     apply_forced_target();
-    return (HWY_DYNAMIC_DISPATCH(CurrentTargetT)() & (HWY_AVX2 | HWY_AVX3 | HWY_AVX3_DL)) != 0;
-#else
-    return false;
-#endif
+    return x86_kernel_target() != 0;
 }
 
 void matmul(GgmlType t, Layout l, const void* W, size_t w_stride, int64_t r0, int64_t r1, const void* X,
             size_t x_stride, int64_t nx, int64_t n, float* Y, int64_t ldy) {
     if (l == Layout::rows) return matmul(t, W, w_stride, r0, r1, X, x_stride, nx, n, Y, ldy);
-#if HWY_ARCH_X86
     // Generation and small batches: the grouped layout's own kernel.
-    const int64_t target = HWY_DYNAMIC_DISPATCH(CurrentTargetT)();
-    if (l == Layout::q4_0_x16 && nx < 8 && (target & (HWY_AVX2 | HWY_AVX3 | HWY_AVX3_DL)))
+    apply_forced_target();
+    if (const int64_t target = x86_kernel_target(); l == Layout::q4_0_x16 && nx < 8 && target)
         return x86::q4_0_x16_band(target == HWY_AVX3_DL, W, r0, r1, X, x_stride, nx, n, Y, ldy);
-#endif
     // Prompt batches (AMX, the packed VNNI kernels) and the portable targets read ggml's rows:
     // restored 4 MiB at a time (a prompt batch uses each row hundreds of times).
     thread_local std::vector<uint8_t> rows;

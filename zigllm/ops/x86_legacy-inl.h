@@ -353,87 +353,80 @@ static void q4_band(const uint8_t* W, size_t w_stride, int64_t r0, int64_t r1, c
     }
 }
 
-// ---- Q4_0 in the q4_0_x16 layout (ops/layout.hpp): 16 rows per vector lane set, no reductions ----
+// ---- Q4_0 in the q4_0_x16 layout (ops/layout.hpp): one vector lane per row, no reductions ----
 // Per block: the 16 rows' scales, and for c = 0..3 one load of dword c of every row; the low
 // nibbles are values 4c..4c+3 and the high ones 16+4c..16+4c+3 of row k in lane k, dotted with the
 // matching 4 activation bytes broadcast. The integers and the float order per row are the row
 // layout's (q4_group): acc = fma(float(block sum - 8 sum(a)), d_w * d_a, acc), block by block.
 constexpr size_t kX16Block = 16 * sizeof(BlockQ4_0);
 
+// Row-lane vectors: 16 rows in a 512-bit vector with VNNI, 8 in a 256-bit one (two per group).
+#if ZIGLLM_X86_VNNI
+using RowsI = __m512i;
+using RowsF = __m512;
+constexpr int kRowsPerVec = 16;
+static inline RowsF rows_scales(const uint8_t* p) { return _mm512_cvtph_ps(_mm256_loadu_si256(reinterpret_cast<const __m256i*>(p))); }
+static inline RowsI rows_load(const uint8_t* p) { return _mm512_loadu_si512(p); }
+static inline RowsI rows_low4(RowsI v) { return _mm512_and_si512(v, _mm512_set1_epi8(0x0F)); }
+static inline RowsI rows_high4(RowsI v) { return rows_low4(_mm512_srli_epi16(v, 4)); }
+static inline RowsI rows_set1(int32_t v) { return _mm512_set1_epi32(v); }
+static inline RowsI rows_dot(RowsI acc, RowsI u, int32_t a4) { return _mm512_dpbusd_epi32(acc, u, rows_set1(a4)); }
+static inline RowsF rows_fma(RowsI isum, RowsF dw, float da, RowsF acc) {
+    return _mm512_fmadd_ps(_mm512_cvtepi32_ps(isum), _mm512_mul_ps(dw, _mm512_set1_ps(da)), acc);
+}
+static inline RowsF rows_zero() { return _mm512_setzero_ps(); }
+static inline void rows_store(float* y, RowsF v) { _mm512_storeu_ps(y, v); }
+#else
+using RowsI = __m256i;
+using RowsF = __m256;
+constexpr int kRowsPerVec = 8;
+static inline RowsF rows_scales(const uint8_t* p) { return _mm256_cvtph_ps(_mm_loadu_si128(reinterpret_cast<const __m128i*>(p))); }
+static inline RowsI rows_load(const uint8_t* p) { return _mm256_loadu_si256(reinterpret_cast<const __m256i*>(p)); }
+static inline RowsI rows_low4(RowsI v) { return _mm256_and_si256(v, _mm256_set1_epi8(0x0F)); }
+static inline RowsI rows_high4(RowsI v) { return rows_low4(_mm256_srli_epi16(v, 4)); }
+static inline RowsI rows_set1(int32_t v) { return _mm256_set1_epi32(v); }
+static inline RowsI rows_dot(RowsI acc, RowsI u, int32_t a4) { return dot_u8s8(acc, u, rows_set1(a4)); }
+static inline RowsF rows_fma(RowsI isum, RowsF dw, float da, RowsF acc) {
+    return _mm256_fmadd_ps(_mm256_cvtepi32_ps(isum), _mm256_mul_ps(dw, _mm256_set1_ps(da)), acc);
+}
+static inline RowsF rows_zero() { return _mm256_setzero_ps(); }
+static inline void rows_store(float* y, RowsF v) { _mm256_storeu_ps(y, v); }
+#endif
+
 template <int kA>
 static void q4x16_group(const uint8_t* g, const Acts& A, int64_t i0, float* Y, int64_t ldy, int64_t r) {
-    const __m256i m4 = _mm256_set1_epi8(0x0F);
-#if ZIGLLM_X86_VNNI
-    const __m512i m4w = _mm512_set1_epi8(0x0F);
-    __m512 acc[kA];
-    for (int j = 0; j < kA; ++j) acc[j] = _mm512_setzero_ps();
-#else
-    __m256 acc[kA][2];
-    for (int j = 0; j < kA; ++j) acc[j][0] = acc[j][1] = _mm256_setzero_ps();
-#endif
-    (void)m4;
+    constexpr int kParts = 16 / kRowsPerVec;
+    RowsF acc[kA][kParts];
+    for (int j = 0; j < kA; ++j)
+        for (int h = 0; h < kParts; ++h) acc[j][h] = rows_zero();
     for (int64_t b = 0; b < A.nb; ++b) {
         const uint8_t* blk = g + b * kX16Block;
-        _mm_prefetch(reinterpret_cast<const char*>(blk + 8 * kX16Block), _MM_HINT_T0);
-        _mm_prefetch(reinterpret_cast<const char*>(blk + 8 * kX16Block + 64), _MM_HINT_T0);
-        _mm_prefetch(reinterpret_cast<const char*>(blk + 8 * kX16Block + 128), _MM_HINT_T0);
-        _mm_prefetch(reinterpret_cast<const char*>(blk + 8 * kX16Block + 192), _MM_HINT_T0);
-        _mm_prefetch(reinterpret_cast<const char*>(blk + 8 * kX16Block + 256), _MM_HINT_T0);
-#if ZIGLLM_X86_VNNI
-        const __m512 dw = _mm512_cvtph_ps(_mm256_loadu_si256(reinterpret_cast<const __m256i*>(blk)));
-        __m512i lo[4], hi[4];
-        for (int c = 0; c < 4; ++c) {
-            const __m512i w = _mm512_loadu_si512(blk + 32 + 64 * c);
-            lo[c] = _mm512_and_si512(w, m4w);
-            hi[c] = _mm512_and_si512(_mm512_srli_epi16(w, 4), m4w);
-        }
-        for (int j = 0; j < kA; ++j) {
-            const BlockQ8_0& a = A.row(i0 + j)[b];
-            const int64_t ab = (i0 + j) * A.nb + b;
-            __m512i isum = _mm512_set1_epi32(A.neg8sum[ab]);
+        // the stream 8 blocks (2.3 KiB) ahead: measured 5% of generation over the hardware prefetcher
+        for (size_t o = 0; o < kX16Block; o += 64) _mm_prefetch(reinterpret_cast<const char*>(blk + 8 * kX16Block + o), _MM_HINT_T0);
+        for (int h = 0; h < kParts; ++h) {  // rows kRowsPerVec h .. kRowsPerVec (h + 1) - 1
+            const RowsF dw = rows_scales(blk + 2 * kRowsPerVec * h);
+            RowsI lo[4], hi[4];
             for (int c = 0; c < 4; ++c) {
-                int32_t a_lo, a_hi;
-                std::memcpy(&a_lo, a.qs + 4 * c, 4);
-                std::memcpy(&a_hi, a.qs + 16 + 4 * c, 4);
-                isum = _mm512_dpbusd_epi32(isum, lo[c], _mm512_set1_epi32(a_lo));
-                isum = _mm512_dpbusd_epi32(isum, hi[c], _mm512_set1_epi32(a_hi));
-            }
-            acc[j] = _mm512_fmadd_ps(_mm512_cvtepi32_ps(isum), _mm512_mul_ps(dw, _mm512_set1_ps(A.d[ab])), acc[j]);
-        }
-#else
-        for (int h = 0; h < 2; ++h) {  // rows 8h..8h+7
-            const __m256 dw = _mm256_cvtph_ps(_mm_loadu_si128(reinterpret_cast<const __m128i*>(blk + 16 * h)));
-            __m256i lo[4], hi[4];
-            for (int c = 0; c < 4; ++c) {
-                const __m256i w = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(blk + 32 + 64 * c + 32 * h));
-                lo[c] = _mm256_and_si256(w, m4);
-                hi[c] = _mm256_and_si256(_mm256_srli_epi16(w, 4), m4);
+                const RowsI w = rows_load(blk + 32 + 64 * c + 4 * kRowsPerVec * h);
+                lo[c] = rows_low4(w);
+                hi[c] = rows_high4(w);
             }
             for (int j = 0; j < kA; ++j) {
                 const BlockQ8_0& a = A.row(i0 + j)[b];
                 const int64_t ab = (i0 + j) * A.nb + b;
-                __m256i isum = _mm256_set1_epi32(A.neg8sum[ab]);
+                RowsI isum = rows_set1(A.neg8sum[ab]);
                 for (int c = 0; c < 4; ++c) {
                     int32_t a_lo, a_hi;
                     std::memcpy(&a_lo, a.qs + 4 * c, 4);
                     std::memcpy(&a_hi, a.qs + 16 + 4 * c, 4);
-                    isum = dot_u8s8(isum, lo[c], _mm256_set1_epi32(a_lo));
-                    isum = dot_u8s8(isum, hi[c], _mm256_set1_epi32(a_hi));
+                    isum = rows_dot(rows_dot(isum, lo[c], a_lo), hi[c], a_hi);
                 }
-                acc[j][h] = _mm256_fmadd_ps(_mm256_cvtepi32_ps(isum), _mm256_mul_ps(dw, _mm256_set1_ps(A.d[ab])), acc[j][h]);
+                acc[j][h] = rows_fma(isum, dw, A.d[ab], acc[j][h]);
             }
         }
-#endif
     }
-    for (int j = 0; j < kA; ++j) {
-        float* y = Y + (i0 + j) * ldy + r;
-#if ZIGLLM_X86_VNNI
-        _mm512_storeu_ps(y, acc[j]);
-#else
-        _mm256_storeu_ps(y, acc[j][0]);
-        _mm256_storeu_ps(y + 8, acc[j][1]);
-#endif
-    }
+    for (int j = 0; j < kA; ++j)
+        for (int h = 0; h < kParts; ++h) rows_store(Y + (i0 + j) * ldy + r + kRowsPerVec * h, acc[j][h]);
 }
 
 // Rows [r0, r1) (multiples of 16) of a q4_0_x16 matrix against nx activation rows.

@@ -52,6 +52,26 @@
 #endif
 
 namespace zigllm::ops::x86 {
+namespace {
+
+// The Q8_0 activation rows of one call with their block scales and -8 * sums (thread-local
+// storage), prepared once, as the chosen instruction set's Acts, for run.
+template <class Run>
+void with_acts(bool vnni, const uint8_t* x, size_t x_stride, int64_t nx, int64_t nb, Run&& run) {
+    thread_local std::vector<float> ad;
+    thread_local std::vector<int32_t> neg8sum;
+    ad.resize(static_cast<size_t>(nx * nb));
+    neg8sum.resize(static_cast<size_t>(nx * nb));
+    if (vnni) {
+        vnni::prepare_acts(x, x_stride, nx, nb, ad.data(), neg8sum.data());
+        run(vnni::Acts{x, x_stride, nb, ad.data(), neg8sum.data()});
+    } else {
+        avx2::prepare_acts(x, x_stride, nx, nb, ad.data(), neg8sum.data());
+        run(avx2::Acts{x, x_stride, nb, ad.data(), neg8sum.data()});
+    }
+}
+
+}  // namespace
 
 bool matmul_band(GgmlType t, bool vnni, const void* W, size_t w_stride, int64_t r0, int64_t r1, const void* X,
                  size_t x_stride, int64_t nx, int64_t n, float* Y, int64_t ldy) {
@@ -76,42 +96,18 @@ bool matmul_band(GgmlType t, bool vnni, const void* W, size_t w_stride, int64_t 
         return true;
     }
     if (t != GgmlType::Q4_0 && t != GgmlType::Q8_0) return false;
-    const int64_t nb = n / 32;
-    thread_local std::vector<float> ad;
-    thread_local std::vector<int32_t> neg8sum;
-    ad.resize(static_cast<size_t>(nx * nb));
-    neg8sum.resize(static_cast<size_t>(nx * nb));
-    const bool q4 = t == GgmlType::Q4_0;
-    if (vnni) {
-        vnni::prepare_acts(x, x_stride, nx, nb, ad.data(), neg8sum.data());
-        const vnni::Acts acts{x, x_stride, nb, ad.data(), neg8sum.data()};
-        if (q4) vnni::q4_band(w, w_stride, r0, r1, acts, nx, Y, ldy);
-        else vnni::q8_band(w, w_stride, r0, r1, acts, nx, Y, ldy);
-    } else {
-        avx2::prepare_acts(x, x_stride, nx, nb, ad.data(), neg8sum.data());
-        const avx2::Acts acts{x, x_stride, nb, ad.data(), neg8sum.data()};
-        if (q4) avx2::q4_band(w, w_stride, r0, r1, acts, nx, Y, ldy);
-        else avx2::q8_band(w, w_stride, r0, r1, acts, nx, Y, ldy);
-    }
+    with_acts(vnni, x, x_stride, nx, n / 32, [&](const auto& acts) {  // the ISA's kernels, by ADL
+        if (t == GgmlType::Q4_0) q4_band(w, w_stride, r0, r1, acts, nx, Y, ldy);
+        else q8_band(w, w_stride, r0, r1, acts, nx, Y, ldy);
+    });
     return true;
 }
 
 void q4_0_x16_band(bool vnni, const void* W, int64_t r0, int64_t r1, const void* X, size_t x_stride, int64_t nx,
                    int64_t n, float* Y, int64_t ldy) {
     const auto* w = static_cast<const uint8_t*>(W);
-    const auto* x = static_cast<const uint8_t*>(X);
-    const int64_t nb = n / 32;
-    thread_local std::vector<float> ad;
-    thread_local std::vector<int32_t> neg8sum;
-    ad.resize(static_cast<size_t>(nx * nb));
-    neg8sum.resize(static_cast<size_t>(nx * nb));
-    if (vnni) {
-        vnni::prepare_acts(x, x_stride, nx, nb, ad.data(), neg8sum.data());
-        vnni::q4x16_band(w, r0, r1, vnni::Acts{x, x_stride, nb, ad.data(), neg8sum.data()}, nx, Y, ldy);
-    } else {
-        avx2::prepare_acts(x, x_stride, nx, nb, ad.data(), neg8sum.data());
-        avx2::q4x16_band(w, r0, r1, avx2::Acts{x, x_stride, nb, ad.data(), neg8sum.data()}, nx, Y, ldy);
-    }
+    with_acts(vnni, static_cast<const uint8_t*>(X), x_stride, nx, n / 32,
+              [&](const auto& acts) { q4x16_band(w, r0, r1, acts, nx, Y, ldy); });
 }
 
 }  // namespace zigllm::ops::x86
