@@ -190,3 +190,25 @@ BOOST_AUTO_TEST_CASE(writer_file_equals_bytes_and_reference_round_trip, *zigllm:
     BOOST_TEST((std::vector<char>(mem.begin(), mem.end()) == written));
     fs::remove(out);
 }
+
+BOOST_AUTO_TEST_CASE(read_into_copies_tensor_bytes_and_refuses_outside) {
+    // The engine reads embedding rows through read_into (pread on a file, memcpy from memory): the
+    // same bytes as the mapping, and a range outside the file is an error naming it, not a read.
+    std::vector<uint8_t> a, b;
+    GgufWriter w = sample_writer(a, b, 32);
+    fs::path out = fs::temp_directory_path() / "zigllm_test_read_into.gguf";
+    w.write(out.string());
+    std::vector<uint8_t> mem = w.to_bytes();
+    for (int from_file = 0; from_file < 2; ++from_file) {
+        GgufFile f = from_file ? GgufFile::open(out.string()) : GgufFile::from_memory(mem, "mem");
+        const TensorInfo* tb = f.find_tensor("blk.0.b");
+        BOOST_TEST_REQUIRE(tb != nullptr);
+        std::vector<uint8_t> row(18);
+        f.read_into(tb->data + 18, row.size(), row.data());  // second block of the first row
+        BOOST_TEST((row == std::vector<uint8_t>(b.begin() + 18, b.begin() + 36)));
+        const uint8_t* end = f.base() + f.file_size();
+        BOOST_CHECK_THROW(f.read_into(end - 4, 8, row.data()), zigllm::Error);
+        BOOST_CHECK_THROW(f.read_into(f.base() - 1, 1, row.data()), zigllm::Error);
+    }
+    fs::remove(out);
+}

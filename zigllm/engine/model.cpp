@@ -35,14 +35,21 @@ void AnyModel::load_common(bool learned_positions) {
                                             std::to_string(hp_.n_vocab) + " rows");
 }
 
+// The embedding rows are read from the file (read_into), not through the mapping: a mapped row
+// makes the page cache's whole large folio resident (up to 2 MiB for 1 KiB).
 void AnyModel::embed(std::span<const Token> tokens, int64_t pos0, Scratch& s) const {
     const int64_t E = hp_.n_embd;
     std::vector<float> row(w_.position_embd ? E : 0);
+    std::vector<uint8_t> bytes(std::max(w_.token_embd.row_bytes(), w_.position_embd ? w_.position_embd.row_bytes() : 0));
+    auto read_row = [&](const Matrix& m, int64_t r, float* dst) {
+        file_.read_into(m.row(r), m.row_bytes(), bytes.data());
+        ops::dequantize_row(m.type, bytes.data(), dst, E);
+    };
     for (size_t i = 0; i < tokens.size(); ++i) {
         float* x = s.x.data() + i * E;
-        ops::dequantize_row(w_.token_embd.type, w_.token_embd.row(tokens[i]), x, E);
+        read_row(w_.token_embd, tokens[i], x);
         if (w_.position_embd) {
-            ops::dequantize_row(w_.position_embd.type, w_.position_embd.row(pos0 + static_cast<int64_t>(i)), row.data(), E);
+            read_row(w_.position_embd, pos0 + static_cast<int64_t>(i), row.data());
             for (int64_t d = 0; d < E; ++d) x[d] += row[d];
         }
     }

@@ -101,6 +101,7 @@ public:
         using FN = typename traits::final_norm_type;
         steps::load_norm(FN{}, w_.output_norm, w_.output_norm_b, L, "output_norm", hp_.n_embd);
         repack_weights(w_, file_);  // after every check: a refused file never costs a copy
+        hp_.rope.freq_factors = w_.rope_freqs.data;  // moved with the copies
     }
 
     std::string plan_text() const override { return describe_layer_plan<typename traits::layer_type>(); }

@@ -4,6 +4,7 @@
 
 #include <sys/mman.h>
 
+#include <cstring>
 #include <string>
 #include <utility>
 #include <vector>
@@ -83,6 +84,20 @@ void repack_weights(ModelWeights& w, const io::GgufFile& f) {
                           &L.up_exps, &L.down_exps})
             consider(*m);
     consider(w.output);
+    // The norms and biases come along: each sits between two matrices, and reading it from the
+    // mapping would fault in the page cache's large folio around it (2 MiB per vector on this
+    // kernel's ext4, 88 MiB over tinyllama's layers), pages the copies above had just handed back.
+    std::vector<Vector*> vectors;
+    auto consider_vector = [&](Vector& v) {
+        if (!v) return;
+        vectors.push_back(&v);
+        total += (static_cast<size_t>(v.n) * sizeof(float) + 63) / 64 * 64;
+    };
+    for (auto& L : w.layers)
+        for (Vector* v : {&L.attn_norm, &L.attn_norm_b, &L.bq, &L.bk, &L.bv, &L.bqkv, &L.bo, &L.ffn_norm, &L.ffn_norm_b,
+                          &L.b_up, &L.b_down})
+            consider_vector(*v);
+    for (Vector* v : {&w.output_norm, &w.output_norm_b, &w.rope_freqs}) consider_vector(*v);
     if (todo.empty()) return;
     auto arena = std::make_shared<ModelWeights::Arena>();
     void* p = ::mmap(nullptr, total, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
@@ -97,6 +112,13 @@ void repack_weights(ModelWeights& w, const io::GgufFile& f) {
         f.release(m->data, bytes);
         m->data = out;
         m->layout = l;
+        out += (bytes + 63) / 64 * 64;
+    }
+    for (Vector* v : vectors) {
+        const size_t bytes = static_cast<size_t>(v->n) * sizeof(float);
+        std::memcpy(out, v->data, bytes);
+        f.release(v->data, bytes);
+        v->data = reinterpret_cast<const float*>(out);
         out += (bytes + 63) / 64 * 64;
     }
     w.repacked = std::move(arena);

@@ -132,6 +132,10 @@ public:
     // copy of them is all that is used: they leave the resident set, and a later read faults them
     // in again from the file. No-op for from_memory files.
     void release(const void* p, size_t n) const;
+    // Copies [p, p + n) of the mapping to dst through read(2), not through the mapping: the bytes do not
+    // join the resident set. For tensors read a row at a time (the token embedding): on kernels that
+    // map the page cache's large folios whole, one mapped 1 KiB row costs up to 2 MiB of resident memory.
+    void read_into(const void* p, size_t n, void* dst) const;
 
 private:
     GgufFile() = default;
@@ -140,6 +144,7 @@ private:
     const uint8_t* base_ = nullptr;
     uint64_t size_ = 0;
     void* map_ = nullptr;   // mmap'ed region (nullptr for from_memory)
+    int fd_ = -1;           // the file, kept open for read_into (-1 for from_memory)
     uint32_t version_ = 0;
     uint64_t alignment_ = 32;
     uint64_t data_offset_ = 0;

@@ -263,8 +263,11 @@ GgufFile GgufFile::open(const std::string& path) {
     }
     void* m = ::mmap(nullptr, f.size_, PROT_READ, MAP_PRIVATE, fd, 0);
     int err = errno;
-    ::close(fd);
-    if (m == MAP_FAILED) throw Error(path, "-", std::string("mmap failed: ") + std::strerror(err));
+    if (m == MAP_FAILED) {
+        ::close(fd);
+        throw Error(path, "-", std::string("mmap failed: ") + std::strerror(err));
+    }
+    f.fd_ = fd;
     f.map_ = m;
     f.base_ = static_cast<const uint8_t*>(m);
     f.parse();  // on throw, f's destructor unmaps
@@ -285,6 +288,7 @@ GgufFile::GgufFile(GgufFile&& o) noexcept { *this = std::move(o); }
 GgufFile& GgufFile::operator=(GgufFile&& o) noexcept {
     if (this == &o) return *this;
     if (map_) ::munmap(map_, size_);
+    if (fd_ >= 0) ::close(fd_);
     path_ = std::move(o.path_);
     base_ = o.base_;
     size_ = o.size_;
@@ -294,6 +298,8 @@ GgufFile& GgufFile::operator=(GgufFile&& o) noexcept {
     data_offset_ = o.data_offset_;
     kv_ = std::move(o.kv_);
     tensors_ = std::move(o.tensors_);
+    fd_ = o.fd_;
+    o.fd_ = -1;
     o.map_ = nullptr;
     o.base_ = nullptr;
     o.size_ = 0;
@@ -304,6 +310,7 @@ GgufFile& GgufFile::operator=(GgufFile&& o) noexcept {
 
 GgufFile::~GgufFile() {
     if (map_) ::munmap(map_, size_);
+    if (fd_ >= 0) ::close(fd_);
 }
 
 void GgufFile::parse() {
@@ -497,6 +504,28 @@ void GgufFile::release(const void* p, size_t n) const {
     const auto map_lo = reinterpret_cast<uintptr_t>(map_), map_hi = map_lo + size_;
     if (first >= last || first < map_lo || last > map_hi) return;
     ::madvise(reinterpret_cast<void*>(first), last - first, MADV_DONTNEED);
+}
+
+void GgufFile::read_into(const void* p, size_t n, void* dst) const {
+    const auto* b = static_cast<const uint8_t*>(p);
+    if (b < base_ || n > size_ || static_cast<uint64_t>(b - base_) > size_ - n)
+        fail("-", "read of " + std::to_string(n) + " bytes outside the file");
+    if (fd_ < 0) {
+        std::memcpy(dst, b, n);
+        return;
+    }
+    auto* out = static_cast<uint8_t*>(dst);
+    auto off = static_cast<off_t>(b - base_);
+    while (n > 0) {
+        const ssize_t got = ::pread(fd_, out, n, off);
+        if (got <= 0) {  // the mapping reads the same bytes: fall back rather than fail a cached file
+            std::memcpy(out, base_ + off, n);
+            return;
+        }
+        out += got;
+        off += got;
+        n -= static_cast<size_t>(got);
+    }
 }
 
 }  // namespace zigllm::io
