@@ -169,5 +169,13 @@ BOOST_AUTO_TEST_CASE(thread_pool_runs_every_index_and_survives_many_calls) {
             for (int64_t i = b; i < e; ++i) hits[i]++;
         });
         for (auto& h : hits) BOOST_REQUIRE(h.load() == 1);
+        // parallel_chunks too, in chunks of 7 (the last shorter), whichever thread takes them
+        std::vector<std::atomic<int>> chunk_hits(1001);
+        ops::parallel_chunks(&pool, 1001, 7, [&](int64_t b, int64_t e) {
+            BOOST_REQUIRE(b % 7 == 0);
+            BOOST_REQUIRE(e - b == std::min<int64_t>(7, 1001 - b));
+            for (int64_t i = b; i < e; ++i) chunk_hits[i]++;
+        });
+        for (auto& h : chunk_hits) BOOST_REQUIRE(h.load() == 1);
     }
 }

@@ -151,7 +151,7 @@ void AttendPairsT(const AttentionArgs& a, int64_t begin, int64_t end) {
     const bool widen_v = !a.v_wide && a.kv->type() != GgmlType::F32;  // F16 rows widened per pair
     const float scale = 1.0f / std::sqrt(static_cast<float>(D));
     for (int64_t j = begin; j < end; ++j) {
-        const int64_t i = j / a.n_head, h = j % a.n_head, pos = a.pos0 + i;
+        const int64_t h = j / a.n_tokens, i = a.n_tokens - 1 - j % a.n_tokens, pos = a.pos0 + i;
         const int64_t lo = a.window > 0 ? std::max<int64_t>(0, pos - a.window + 1) : 0;
         const int64_t off = (h / a.group) * D;
         const float* q = a.qkv + i * a.ld + h * D;

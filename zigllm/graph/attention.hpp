@@ -14,7 +14,7 @@ struct AttentionArgs {
     float* out;              // [n][q_dim]
     int64_t q_dim;
     const KvCache* kv;
-    int64_t layer, pos0, n_head, group, head_dim;
+    int64_t n_tokens, layer, pos0, n_head, group, head_dim;
     int64_t window;          // 0: none
     // Optional f32 copies of an F16 cache's rows 0..pos0+n-1 ([t][kv_dim], K and V): a prompt batch
     // widens each row once instead of once per (token, head) pair. Null: read the cache itself.
@@ -22,7 +22,8 @@ struct AttentionArgs {
     const float* v_wide = nullptr;
 };
 
-// For pairs j in [begin, end): token i = j / n_head, head h = j % n_head:
+// For pairs j in [begin, end): head h = j / n_tokens, token i = n_tokens - 1 - j % n_tokens (head-major,
+// so that a range reuses one head's cache rows; the costliest tokens first, for dynamic scheduling):
 // out = softmax(q.k_t / sqrt(d), t in window) . v_t, t over cached positions <= pos0 + i.
 void attend_pairs(const AttentionArgs& a, int64_t begin, int64_t end);
 

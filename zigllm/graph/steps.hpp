@@ -142,7 +142,7 @@ void run(step::attend<A>, StepContext& c) {
     const Hparams& hp = c.hp;
     const int64_t qd = hp.q_dim(), kvd = hp.kv_dim(), ld = qd + 2 * kvd, group = hp.n_head / hp.n_head_kv;
     // (token, head) pairs split over the pool.
-    kernels::AttentionArgs args{c.s.qkv.data(), ld, c.s.att.data(), qd, &c.kv, c.layer, c.pos0, hp.n_head, group,
+    kernels::AttentionArgs args{c.s.qkv.data(), ld, c.s.att.data(), qd, &c.kv, c.n, c.layer, c.pos0, hp.n_head, group,
                                 hp.head_dim, A::windowed ? hp.sliding_window : 0};
     // A prompt batch over an F16 cache: widen the rows once (not once per token and head), within
     // a bounded copy (memory stays within file + KV + 64 MiB).
@@ -157,7 +157,9 @@ void run(step::attend<A>, StepContext& c) {
         args.k_wide = k;
         args.v_wide = v;
     }
-    ops::parallel_rows(c.pool, c.n * hp.n_head, 1, [&](int64_t b, int64_t e) { kernels::attend_pairs(args, b, e); });
+    // Pairs in chunks to whichever thread is free: under the causal mask token i costs i + 1 positions,
+    // so equal static ranges would leave one thread with three quarters of a prompt's attention.
+    ops::parallel_chunks(c.pool, c.n * hp.n_head, 8, [&](int64_t b, int64_t e) { kernels::attend_pairs(args, b, e); });
 }
 
 template <bool B>

@@ -91,4 +91,17 @@ void parallel_rows(ThreadPool* pool, int64_t n, int64_t align, const std::functi
     });
 }
 
+void parallel_chunks(ThreadPool* pool, int64_t n, int64_t chunk, const std::function<void(int64_t, int64_t)>& fn) {
+    chunk = std::max<int64_t>(chunk, 1);
+    const int nt = pool ? pool->size() : 1;
+    if (nt == 1 || n <= chunk) {
+        if (n > 0) fn(0, n);
+        return;
+    }
+    std::atomic<int64_t> next{0};
+    pool->run([&](int, int) {
+        for (int64_t b; (b = next.fetch_add(chunk, std::memory_order_relaxed)) < n;) fn(b, std::min(n, b + chunk));
+    });
+}
+
 }  // namespace zigllm::ops

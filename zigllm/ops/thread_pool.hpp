@@ -45,4 +45,8 @@ private:
 // of the pool (or one part when pool is null) and calls fn(begin, end) for each non-empty part.
 void parallel_rows(ThreadPool* pool, int64_t n, int64_t align, const std::function<void(int64_t, int64_t)>& fn);
 
+// Calls fn(begin, end) over [0, n) in chunks of `chunk`, handed out one at a time to whichever
+// thread is free: for work items of unequal cost (causal attention: token i attends to i + 1 positions).
+void parallel_chunks(ThreadPool* pool, int64_t n, int64_t chunk, const std::function<void(int64_t, int64_t)>& fn);
+
 }  // namespace zigllm::ops
