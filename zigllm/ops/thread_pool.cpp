@@ -95,7 +95,7 @@ void parallel_chunks(ThreadPool* pool, int64_t n, int64_t chunk, const std::func
     chunk = std::max<int64_t>(chunk, 1);
     const int nt = pool ? pool->size() : 1;
     if (nt == 1 || n <= chunk) {
-        if (n > 0) fn(0, n);
+        for (int64_t b = 0; b < n; b += chunk) fn(b, std::min(n, b + chunk));
         return;
     }
     std::atomic<int64_t> next{0};
