@@ -61,6 +61,7 @@ void configure_tiles(int k = 32) {
         cfg.rows[t + 1] = 16, cfg.colsb[t + 1] = static_cast<uint16_t>(k);
         cfg.rows[t + 2] = static_cast<uint8_t>(k / 4), cfg.colsb[t + 2] = 64;
     }
+    for (int t = 6; t < 8; ++t) cfg.rows[t] = 16, cfg.colsb[t] = 64;  // a second pair of C tiles (Q4_K)
     _tile_loadconfig(&cfg);
 }
 
@@ -215,17 +216,19 @@ struct KQuant {
 };
 
 // Unpacked weight rows [c0, c1) of a chunk: values as bytes [row][sb][256] (Q4_K 0..15, Q6_K
-// 0..63), sub-block scales and offset coefficients (Q4_K mins, Q6_K the scales) as int32
-// [row][sb][nsub], d (and Q4_K's dmin) as floats [row][sb].
+// 0..63), sub-block scales and offset coefficients (Q4_K mins, Q6_K the scales) [row][sb][nsub]
+// (Q6_K as int32 in sc, cc; Q4_K as floats, exact, in scf, mnf), d (and Q4_K's dmin) as floats [row][sb].
 struct KChunk {
     uint8_t* q;
     int32_t* sc;
     int32_t* cc;
+    float* scf;
+    float* mnf;
     float* d;
     float* dmin;
 };
 
-void unpack_q4k(const BlockQ4_K& x, uint8_t* q, int32_t* sc, int32_t* cc) {
+void unpack_q4k(const BlockQ4_K& x, uint8_t* q, float* sc, float* mn) {
     const __m256i m4 = _mm256_set1_epi8(0x0F);
     for (int j = 0; j < 4; ++j) {
         const __m256i v = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(x.qs + 32 * j));
@@ -236,7 +239,7 @@ void unpack_q4k(const BlockQ4_K& x, uint8_t* q, int32_t* sc, int32_t* cc) {
         uint8_t s, m;
         scale_min_k4(j, x.scales, s, m);
         sc[j] = s;
-        cc[j] = m;
+        mn[j] = m;
     }
 }
 
@@ -269,7 +272,7 @@ void unpack_kchunk(const uint8_t* W, size_t w_stride, int64_t c0, int64_t c1, in
                 C.d[at] = _cvtsh_ss(x.d);
             } else {
                 const auto& x = reinterpret_cast<const BlockQ4_K*>(W + r * w_stride)[sb];
-                unpack_q4k(x, C.q + at * 256, C.sc + at * kNsub, C.cc + at * kNsub);
+                unpack_q4k(x, C.q + at * 256, C.scf + at * kNsub, C.mnf + at * kNsub);
                 C.d[at] = _cvtsh_ss(x.d);
                 C.dmin[at] = _cvtsh_ss(x.dmin);
             }
@@ -303,79 +306,123 @@ void pack_kacts(const uint8_t* X, size_t x_stride, int64_t nx, const KActs& P) {
             }
 }
 
-// 16 weight rows (row rr of the chunk = weight row r) against activation group g.
-template <bool Q6>
-void ktile_product(const KChunk& C, int64_t rr, const KActs& P, int64_t g, float* Y, int64_t ldy, int64_t r) {
-    constexpr int kSub = KQuant<Q6>::kSub, kNsub = KQuant<Q6>::kNsub;
-    const int64_t nsb = P.nsb;
-    alignas(64) int32_t c[2 * kTile * kTile];
-    __m512 acc[kTile], acc_min[kTile];  // Q4_K: the min term in its own sum, as ggml's repacked kernel
-    for (auto& v : acc) v = _mm512_setzero_ps();
-    for (auto& v : acc_min) v = _mm512_setzero_ps();
+// Q6_K, 16 weight rows (row rr of the chunk = weight row r) against activation group g: each
+// sub-block's exact int32 product times its scale, summed in int32 per super-block, then scaled
+// and corrected for the +32 offset. Pipelined as q4k_tile_product below: sub-block pair k runs on
+// the AMX unit into C tiles {0, 3} or {6, 7} while the vector unit scales pair k - 1's.
+#define ZIGLLM_K_ISSUE(C0, C1, a, a_stride, b, tile_b)  \
+    do {                                                \
+        _tile_zero(C0);                                 \
+        _tile_zero(C1);                                 \
+        _tile_loadd(1, (a), (a_stride));                \
+        _tile_loadd(2, (b), 64);                        \
+        _tile_loadd(4, (a) + (tile_b) / 16, (a_stride));\
+        _tile_loadd(5, (b) + (tile_b), 64);             \
+        _tile_dpbusd(C0, 1, 2);                         \
+        _tile_dpbusd(C1, 4, 5);                         \
+    } while (0)
+// (GCC's tile intrinsics are macros that paste the tile number: it must be a literal.) The second
+// sub-block's A tile starts kSub = tile_b / 16 bytes after the first.
+
+// Stores pair k's two C tiles (set k & 1) to c[0 .. 511] and issues pair k + 1 (when there is one).
+#define ZIGLLM_K_STEP(k, pairs, a_of, a_stride, b_of, tile_b, c)                                       \
+    do {                                                                                               \
+        if ((k) + 1 < (pairs)) {                                                                       \
+            if ((k) & 1) ZIGLLM_K_ISSUE(0, 3, a_of((k) + 1), a_stride, b_of((k) + 1), tile_b);         \
+            else ZIGLLM_K_ISSUE(6, 7, a_of((k) + 1), a_stride, b_of((k) + 1), tile_b);                 \
+        }                                                                                              \
+        if ((k) & 1) {                                                                                 \
+            _tile_stored(6, (c), 64);                                                                  \
+            _tile_stored(7, (c) + kTile * kTile, 64);                                                  \
+        } else {                                                                                       \
+            _tile_stored(0, (c), 64);                                                                  \
+            _tile_stored(3, (c) + kTile * kTile, 64);                                                  \
+        }                                                                                              \
+    } while (0)
+
+void q6k_tile_product(const KChunk& C, int64_t rr, const KActs& P, int64_t g, float* Y, int64_t ldy, int64_t r) {
+    constexpr int kSub = KQuant<true>::kSub, kNsub = KQuant<true>::kNsub, kPairs = kNsub / 2;
+    constexpr size_t kTileB = KQuant<true>::kTileB;
+    const int64_t nsb = P.nsb, pairs = nsb * kPairs;
     const long a_stride = static_cast<long>(nsb * 256);
-    for (int64_t sb = 0; sb < nsb; ++sb) {
-        __m512i isum[kTile];
-        for (auto& v : isum) v = _mm512_setzero_si512();
-        const int64_t gsb = (g * nsb + sb) * kNsub;
-        const uint8_t* a = C.q + (rr * nsb + sb) * 256;
-        const __m512 dav = _mm512_loadu_ps(P.d + (g * nsb + sb) * kTile);
-        for (int j = 0; j < kNsub; j += 2) {  // two sub-blocks in flight
-            _tile_zero(0);
-            _tile_zero(3);
-            _tile_loadd(1, a + j * kSub, a_stride);
-            _tile_loadd(2, P.b + (gsb + j) * KQuant<Q6>::kTileB, 64);
-            _tile_loadd(4, a + (j + 1) * kSub, a_stride);
-            _tile_loadd(5, P.b + (gsb + j + 1) * KQuant<Q6>::kTileB, 64);
-            _tile_dpbusd(0, 1, 2);
-            _tile_dpbusd(3, 4, 5);
-            _tile_stored(0, c, 64);
-            _tile_stored(3, c + kTile * kTile, 64);
-            if constexpr (Q6) {
-                for (int m = 0; m < kTile; ++m) {
-                    const int32_t* scm = C.sc + ((rr + m) * nsb + sb) * kNsub + j;
-                    const __m512i p0 = _mm512_mullo_epi32(_mm512_load_si512(c + m * kTile), _mm512_set1_epi32(scm[0]));
-                    const __m512i p1 =
-                        _mm512_mullo_epi32(_mm512_load_si512(c + kTile * kTile + m * kTile), _mm512_set1_epi32(scm[1]));
-                    isum[m] = _mm512_add_epi32(isum[m], _mm512_add_epi32(p0, p1));
-                }
-            } else {
-                // ggml's repacked gemm: one total (and min term) per 64 values. Both are integers
-                // below 2^24 (|dot| <= 32 * 15 * 127, scales and mins <= 63, bsum pairs <= 32 * 127), so
-                // float products and sums are exact: the same values as int32 arithmetic, without
-                // the slow vpmulld.
-                const __m512 s0 = _mm512_cvtepi32_ps(_mm512_loadu_si512(P.s + (gsb + j) * kTile));
-                const __m512 s1 = _mm512_cvtepi32_ps(_mm512_loadu_si512(P.s + (gsb + j + 1) * kTile));
-                for (int m = 0; m < kTile; ++m) {
-                    const int64_t wsb = (rr + m) * nsb + sb;
-                    const int32_t* scm = C.sc + wsb * kNsub + j;
-                    const int32_t* ccm = C.cc + wsb * kNsub + j;
-                    const __m512 dot = _mm512_fmadd_ps(
-                        _mm512_cvtepi32_ps(_mm512_load_si512(c + m * kTile)), _mm512_set1_ps(static_cast<float>(scm[0])),
-                        _mm512_mul_ps(_mm512_cvtepi32_ps(_mm512_load_si512(c + kTile * kTile + m * kTile)),
-                                      _mm512_set1_ps(static_cast<float>(scm[1]))));
-                    const __m512 mins = _mm512_fmadd_ps(s0, _mm512_set1_ps(static_cast<float>(ccm[0])),
-                                                        _mm512_mul_ps(s1, _mm512_set1_ps(static_cast<float>(ccm[1]))));
-                    acc[m] = _mm512_fmadd_ps(dot, _mm512_mul_ps(_mm512_set1_ps(C.d[wsb]), dav), acc[m]);
-                    acc_min[m] = _mm512_fmadd_ps(mins, _mm512_mul_ps(_mm512_set1_ps(C.dmin[wsb]), dav), acc_min[m]);
-                }
-            }
+    auto a_of = [&](int64_t k) { return C.q + (rr * nsb + k / kPairs) * 256 + (k % kPairs) * 2 * kSub; };
+    auto b_of = [&](int64_t k) { return P.b + ((g * nsb + k / kPairs) * kNsub + 2 * (k % kPairs)) * kTileB; };
+    alignas(64) int32_t c[2 * kTile * kTile];
+    __m512 acc[kTile];
+    __m512i isum[kTile];
+    for (auto& v : acc) v = _mm512_setzero_ps();
+    ZIGLLM_K_ISSUE(0, 3, a_of(0), a_stride, b_of(0), kTileB);
+    for (int64_t k = 0; k < pairs; ++k) {
+        ZIGLLM_K_STEP(k, pairs, a_of, a_stride, b_of, kTileB, c);
+        const int64_t sb = k / kPairs, j = 2 * (k % kPairs);
+        if (j == 0)
+            for (auto& v : isum) v = _mm512_setzero_si512();
+        for (int m = 0; m < kTile; ++m) {
+            const int32_t* scm = C.sc + ((rr + m) * nsb + sb) * kNsub + j;
+            const __m512i p0 = _mm512_mullo_epi32(_mm512_load_si512(c + m * kTile), _mm512_set1_epi32(scm[0]));
+            const __m512i p1 =
+                _mm512_mullo_epi32(_mm512_load_si512(c + kTile * kTile + m * kTile), _mm512_set1_epi32(scm[1]));
+            isum[m] = _mm512_add_epi32(isum[m], _mm512_add_epi32(p0, p1));
         }
-        if constexpr (Q6)
-            for (int m = 0; m < kTile; ++m) {
-                const int64_t wsb = (rr + m) * nsb + sb;
-                __m512i corr = _mm512_setzero_si512();
-                for (int j = 0; j < kNsub; ++j)
-                    corr = _mm512_add_epi32(corr, _mm512_mullo_epi32(_mm512_loadu_si512(P.s + (gsb + j) * kTile),
-                                                                     _mm512_set1_epi32(C.cc[wsb * kNsub + j])));
-                const __m512 dd = _mm512_mul_ps(_mm512_set1_ps(C.d[wsb]), dav);
-                acc[m] = _mm512_fmadd_ps(_mm512_cvtepi32_ps(isum[m]), dd, acc[m]);
-                acc[m] = _mm512_fnmadd_ps(dd, _mm512_cvtepi32_ps(_mm512_slli_epi32(corr, 5)), acc[m]);
-            }
+        if (j + 2 < kNsub) continue;
+        const int64_t gsb = (g * nsb + sb) * kNsub;
+        const __m512 dav = _mm512_loadu_ps(P.d + (g * nsb + sb) * kTile);
+        for (int m = 0; m < kTile; ++m) {  // the super-block is complete
+            const int64_t wsb = (rr + m) * nsb + sb;
+            __m512i corr = _mm512_setzero_si512();
+            for (int jj = 0; jj < kNsub; ++jj)
+                corr = _mm512_add_epi32(corr, _mm512_mullo_epi32(_mm512_loadu_si512(P.s + (gsb + jj) * kTile),
+                                                                 _mm512_set1_epi32(C.cc[wsb * kNsub + jj])));
+            const __m512 dd = _mm512_mul_ps(_mm512_set1_ps(C.d[wsb]), dav);
+            acc[m] = _mm512_fmadd_ps(_mm512_cvtepi32_ps(isum[m]), dd, acc[m]);
+            acc[m] = _mm512_fnmadd_ps(dd, _mm512_cvtepi32_ps(_mm512_slli_epi32(corr, 5)), acc[m]);
+        }
     }
-    if constexpr (!Q6)
-        for (int m = 0; m < kTile; ++m) acc[m] = _mm512_sub_ps(acc[m], acc_min[m]);
     store_tile(acc, g, Y, ldy, r);
 }
+
+// Q4_K, 16 weight rows against activation group g, pipelined as q6k_tile_product: per 64 values
+// (a sub-block pair) a total and dmin * d_a * (min x asum), the min terms summed apart and
+// subtracted at the end (the float order of ggml's repacked Q4_K gemm, which llama.cpp runs Q4_K
+// tensors through).
+void q4k_tile_product(const KChunk& C, int64_t rr, const KActs& P, int64_t g, float* Y, int64_t ldy, int64_t r) {
+    constexpr int kNsub = KQuant<false>::kNsub;
+    constexpr size_t kTileB = KQuant<false>::kTileB;
+    const int64_t nsb = P.nsb, pairs = nsb * kNsub / 2;
+    const long a_stride = static_cast<long>(nsb * 256);
+    auto a_of = [&](int64_t k) { return C.q + (rr * nsb + k / 4) * 256 + (k % 4) * 64; };
+    auto b_of = [&](int64_t k) { return P.b + ((g * nsb + k / 4) * kNsub + 2 * (k % 4)) * kTileB; };
+    alignas(64) int32_t c[2 * kTile * kTile];
+    __m512 acc[kTile], acc_min[kTile];  // the min term in its own sum, as ggml's repacked kernel
+    for (auto& v : acc) v = _mm512_setzero_ps();
+    for (auto& v : acc_min) v = _mm512_setzero_ps();
+    ZIGLLM_K_ISSUE(0, 3, a_of(0), a_stride, b_of(0), kTileB);
+    for (int64_t k = 0; k < pairs; ++k) {
+        ZIGLLM_K_STEP(k, pairs, a_of, a_stride, b_of, kTileB, c);
+        // The total and the min term are integers below 2^24 (|dot| <= 32 * 15 * 127, scales and
+        // mins <= 63, bsum pairs <= 32 * 127), so float products and sums are exact: the same
+        // values as int32 arithmetic, without the slow vpmulld.
+        const int64_t sb = k / 4, j = 2 * (k % 4), gsb = (g * nsb + sb) * kNsub;
+        const __m512 dav = _mm512_loadu_ps(P.d + (g * nsb + sb) * kTile);
+        const __m512 s0 = _mm512_cvtepi32_ps(_mm512_loadu_si512(P.s + (gsb + j) * kTile));
+        const __m512 s1 = _mm512_cvtepi32_ps(_mm512_loadu_si512(P.s + (gsb + j + 1) * kTile));
+        for (int m = 0; m < kTile; ++m) {
+            const int64_t wsb = (rr + m) * nsb + sb;
+            const float* scm = C.scf + wsb * kNsub + j;
+            const float* mnm = C.mnf + wsb * kNsub + j;
+            const __m512 dot = _mm512_fmadd_ps(
+                _mm512_cvtepi32_ps(_mm512_load_si512(c + m * kTile)), _mm512_set1_ps(scm[0]),
+                _mm512_mul_ps(_mm512_cvtepi32_ps(_mm512_load_si512(c + kTile * kTile + m * kTile)), _mm512_set1_ps(scm[1])));
+            const __m512 mins = _mm512_fmadd_ps(s0, _mm512_set1_ps(mnm[0]), _mm512_mul_ps(s1, _mm512_set1_ps(mnm[1])));
+            acc[m] = _mm512_fmadd_ps(dot, _mm512_mul_ps(_mm512_set1_ps(C.d[wsb]), dav), acc[m]);
+            acc_min[m] = _mm512_fmadd_ps(mins, _mm512_mul_ps(_mm512_set1_ps(C.dmin[wsb]), dav), acc_min[m]);
+        }
+    }
+    for (int m = 0; m < kTile; ++m) acc[m] = _mm512_sub_ps(acc[m], acc_min[m]);
+    store_tile(acc, g, Y, ldy, r);
+}
+#undef ZIGLLM_K_STEP
+#undef ZIGLLM_K_ISSUE
 
 template <bool Q6>
 void kband(const uint8_t* W, size_t w_stride, int64_t r0, int64_t r1, const uint8_t* X, size_t x_stride, int64_t nx,
@@ -385,17 +432,19 @@ void kband(const uint8_t* W, size_t w_stride, int64_t r0, int64_t r1, const uint
     constexpr int64_t kPassActs = 128, kKChunk = 32;
     thread_local std::vector<Line> qbuf, bbuf;  // 64-byte aligned storage
     thread_local std::vector<int32_t> sc, cc, s;
-    thread_local std::vector<float> d, dmin, da;
+    thread_local std::vector<float> d, dmin, da, scf, mnf;
     const int64_t pass = std::min(nx, kPassActs);
     qbuf.resize(static_cast<size_t>(kKChunk * nsb) * 256 / sizeof(Line));
     sc.resize(static_cast<size_t>(kKChunk * nsb * kNsub));
     cc.resize(sc.size());
+    scf.resize(Q6 ? 0 : sc.size());
+    mnf.resize(scf.size());
     d.resize(static_cast<size_t>(kKChunk * nsb));
     dmin.resize(d.size());
     bbuf.resize(static_cast<size_t>(pass * nsb) * 256 / sizeof(Line));
     s.resize(static_cast<size_t>(pass * nsb * kNsub));
     da.resize(static_cast<size_t>(pass * nsb));
-    const KChunk C{qbuf.data()->bytes, sc.data(), cc.data(), d.data(), dmin.data()};
+    const KChunk C{qbuf.data()->bytes, sc.data(), cc.data(), scf.data(), mnf.data(), d.data(), dmin.data()};
     const KActs P{bbuf.data()->bytes, s.data(), da.data(), nsb};
     for (int64_t i0 = 0; i0 < nx; i0 += pass) {
         const int64_t ni = std::min(pass, nx - i0);
@@ -404,7 +453,10 @@ void kband(const uint8_t* W, size_t w_stride, int64_t r0, int64_t r1, const uint
             const int64_t c1 = std::min(c0 + kKChunk, r1);
             unpack_kchunk<Q6>(W, w_stride, c0, c1, nsb, C);
             for (int64_t g = 0; g < ni / kTile; ++g)
-                for (int64_t r = c0; r < c1; r += kTile) ktile_product<Q6>(C, r - c0, P, g, Y + i0 * ldy, ldy, r);
+                for (int64_t r = c0; r < c1; r += kTile) {
+                    if constexpr (Q6) q6k_tile_product(C, r - c0, P, g, Y + i0 * ldy, ldy, r);
+                    else q4k_tile_product(C, r - c0, P, g, Y + i0 * ldy, ldy, r);
+                }
         }
     }
     _tile_release();
