@@ -8,10 +8,14 @@
 
 #include <cmath>
 #include <cstring>
+#include <random>
+#include <vector>
 
 #include "ops_test_util.hpp"
 #include "zigllm/io/error.hpp"
+#include "zigllm/ops/blocks.hpp"
 #include "zigllm/ops/ops.hpp"
+#include "zigllm/ops/quant_ref.hpp"
 
 namespace bdata = boost::unit_test::data;
 using zigllm::GgmlType;
@@ -96,13 +100,52 @@ BOOST_DATA_TEST_CASE(activation_quantization_is_byte_identical, bdata::make(kSet
     const GgmlType at = ops::activation_type(c.type);
     std::vector<char> out(zigllm::row_bytes(at, c.n()));
     BOOST_TEST_REQUIRE(out.size() == c.act_q.size());
-    ops::quantize_act_row(at, c.act.data(), out.data(), c.n());
-    BOOST_TEST(std::memcmp(out.data(), c.act_q.data(), out.size()) == 0);
-    // and through quantize_acts (the matmul path), as one row
-    ops::QuantizedActs q;
-    ops::quantize_acts(c.type, c.act.data(), 1, c.n(), q);
-    BOOST_TEST((q.type == at));
-    BOOST_TEST(std::memcmp(q.row(0), c.act_q.data(), out.size()) == 0);
+    for_each_target([&] {
+        std::fill(out.begin(), out.end(), 0);
+        ops::quantize_act_row(at, c.act.data(), out.data(), c.n());
+        BOOST_TEST(std::memcmp(out.data(), c.act_q.data(), out.size()) == 0);
+        // and through quantize_acts (the matmul path), as one row
+        ops::QuantizedActs q;
+        ops::quantize_acts(c.type, c.act.data(), 1, c.n(), q);
+        BOOST_TEST((q.type == at));
+        BOOST_TEST(std::memcmp(q.row(0), c.act_q.data(), out.size()) == 0);
+    });
+}
+
+// The vectorized activation quantizers against the scalar ones, on rows made of the cases that decide
+// a byte: ties of largest magnitude (Q8_K takes the first one's sign), zero blocks, products that land
+// on halves (round to even), tiny, subnormal and huge values, f16 midpoints, a NaN.
+BOOST_AUTO_TEST_CASE(activation_quantizers_equal_the_scalar_ones_on_every_target) {
+    const int64_t cols = 1024, rows = 6;
+    std::mt19937 gen(7);
+    std::normal_distribution<float> nd(0, 1);
+    std::vector<float> X(static_cast<size_t>(rows * cols));
+    for (auto& v : X) v = nd(gen);
+    float* r1 = X.data() + cols;
+    std::fill(r1, r1 + 256, 0.0f);  // an all-zero block of every type
+    r1[300] = 3.0f, r1[301] = -3.0f, r1[520] = -5.0f, r1[700] = 5.0f, r1[33] = -4.0f, r1[40] = 4.0f;
+    float* r2 = X.data() + 2 * cols;  // the scale is exactly 1 (or -1): x * id is a half
+    for (int64_t i = 0; i < cols; ++i) r2[i] = i % 32 == 0 ? 127.0f : static_cast<float>(i % 200 - 100) + 0.5f;
+    float* r3 = X.data() + 3 * cols;
+    for (int64_t i = 0; i < cols; ++i) r3[i] = std::ldexp(nd(gen), static_cast<int>(i % 80) - 40);
+    float* r4 = X.data() + 4 * cols;  // halfway between two halves (and past the largest: infinity)
+    for (int64_t i = 0; i < cols; ++i) {
+        const auto h = static_cast<uint16_t>((i * 37) & 0x7bff);
+        r4[i] = (i % 2 ? -0.5f : 0.5f) * (ops::fp16_to_f32(h) + ops::fp16_to_f32(static_cast<uint16_t>(h + 1)));
+    }
+    X[5 * cols + 10] = NAN;
+    for (GgmlType at : {GgmlType::Q8_0, GgmlType::Q8_1, GgmlType::Q8_K, GgmlType::F16, GgmlType::BF16}) {
+        const size_t rb = zigllm::row_bytes(at, cols);
+        std::vector<uint8_t> want(rb * rows), got(rb * rows);
+        for (int64_t r = 0; r < rows; ++r) ops::ref::quantize_act_row(at, X.data() + r * cols, want.data() + r * rb, cols);
+        for_each_target([&] {
+            std::fill(got.begin(), got.end(), 0xAA);
+            for (int64_t r = 0; r < rows; ++r) ops::quantize_act_row(at, X.data() + r * cols, got.data() + r * rb, cols);
+            for (int64_t r = 0; r < rows; ++r)
+                BOOST_TEST(std::memcmp(got.data() + r * rb, want.data() + r * rb, rb) == 0,
+                           zigllm::type_name(at) << " row " << r << " differs from the scalar quantizer");
+        });
+    }
 }
 
 bool vec_dot_order(const std::string& name) {

@@ -129,11 +129,15 @@ void BandFloat(const uint8_t* W, size_t w_stride, int64_t r0, int64_t r1, const 
             return;
         }
     }
+    // Decoded f32 rows of about 512 KiB a band: every activation row passes over each band, and a
+    // prompt's activations stream from L3 (they outgrow L2), so wider bands read them fewer times.
+    constexpr int64_t kMaxBand = 64;
+    const int64_t band = std::clamp<int64_t>((int64_t{512} << 10) / (4 * n) / 4 * 4, kBandRows, kMaxBand);
     thread_local DecodedBand scratch;
-    scratch.reserve(kBandRows, n, K::kCopies);
-    DecodedRow rows[kBandRows];
-    for (int64_t rb = r0; rb < r1; rb += kBandRows) {
-        const int64_t re = std::min(rb + kBandRows, r1);
+    scratch.reserve(band, n, K::kCopies);
+    DecodedRow rows[kMaxBand];
+    for (int64_t rb = r0; rb < r1; rb += band) {
+        const int64_t re = std::min(rb + band, r1);
         for (int64_t r = rb; r < re; ++r) {
             rows[r - rb] = scratch.row(r - rb);
             K::decode(W + r * w_stride, n, rows[r - rb]);

@@ -12,6 +12,7 @@
 #include "zigllm/ops/blocks.hpp"
 #include "zigllm/ops/iq_ops.hpp"
 #include "zigllm/ops/matmul_band.hpp"
+#include "zigllm/ops/quantize_acts.hpp"
 #include "zigllm/ops/quant_ref.hpp"
 #include "zigllm/ops/thread_pool.hpp"
 
@@ -107,7 +108,7 @@ void quantize_act_row(GgmlType t, const float* src, void* dst, int64_t n) {
     switch (t) {
         case GgmlType::Q8_0: case GgmlType::Q8_1: case GgmlType::Q8_K:
         case GgmlType::F16: case GgmlType::BF16: case GgmlType::F32:
-            return ref::quantize_act_row(t, src, dst, n);
+            return quantize_act_rows(t, src, 1, n, static_cast<uint8_t*>(dst), 0);
         default: refuse(t, "not an activation type");
     }
 }
@@ -130,8 +131,8 @@ void quantize_acts(GgmlType weight, const float* X, int64_t n_rows, int64_t cols
     const size_t need = out.row_stride * static_cast<size_t>(n_rows);
     if (out.storage.size() < need) out.storage.resize(need);
     parallel_rows(pool, n_rows, 1, [&](int64_t b, int64_t e) {
-        for (int64_t i = b; i < e; ++i)
-            ref::quantize_act_row(at, X + i * cols, out.storage.data() + static_cast<size_t>(i) * out.row_stride, cols);
+        quantize_act_rows(at, X + b * cols, e - b, cols, out.storage.data() + static_cast<size_t>(b) * out.row_stride,
+                          out.row_stride);
     });
 }
 
