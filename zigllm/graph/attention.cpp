@@ -140,36 +140,111 @@ inline void WeightedSum(const float* const* v, const float* p, int64_t lo, int64
     }
 }
 
+// WeightedSum for kQ queries of one head at once, each value row read once for all of them (a
+// prompt's attention was bound by re-reading the cache from L2 per query). The same operations in
+// the same order per query: lane t mod 16 of each dim accumulates its positions by FMA in ascending
+// t, then Tree16 over the lanes. Lanes go one at a time (4 vectors of dims per query in registers),
+// their sums parked in `lanes` ([kQ][16][D]) until the trees at the end. D a multiple of 4 kN16.
+template <int kQ>
+void WeightedSumQ(const float* const* v, const float* const* p, const int64_t* lo, const int64_t* hi, int64_t D,
+                  float* const* out, float* lanes) {
+    const D16 d;
+    constexpr int64_t kV = 4, kDims = kV * static_cast<int64_t>(kN16);
+    const int64_t t_lo = *std::min_element(lo, lo + kQ), t_hi = *std::max_element(hi, hi + kQ);
+    for (int64_t c0 = 0; c0 < D; c0 += kDims) {
+        for (int64_t L = 0; L < 16; ++L) {
+            hn::Vec<D16> acc[kQ][kV];
+            for (auto& q : acc)
+                for (auto& x : q) x = hn::Zero(d);
+            for (int64_t t = t_lo / 16 * 16 + L; t <= t_hi; t += 16) {
+                if (t < t_lo) continue;
+                hn::Vec<D16> vv[kV];
+                for (int64_t k = 0; k < kV; ++k) vv[k] = hn::LoadU(d, v[t] + c0 + k * kN16);
+                for (int q = 0; q < kQ; ++q) {
+                    if (t < lo[q] || t > hi[q]) continue;
+                    const auto pt = hn::Set(d, p[q][t]);
+                    for (int64_t k = 0; k < kV; ++k) acc[q][k] = hn::MulAdd(vv[k], pt, acc[q][k]);
+                }
+            }
+            for (int q = 0; q < kQ; ++q)
+                for (int64_t k = 0; k < kV; ++k) hn::StoreU(acc[q][k], d, lanes + (q * 16 + L) * D + c0 + k * kN16);
+        }
+    }
+    for (int q = 0; q < kQ; ++q) {
+        const float* l = lanes + q * 16 * D;
+        for (int64_t c = 0; c < D; c += kN16) {
+            hn::Vec<D16> t3[8];
+            for (int j = 0; j < 8; ++j) t3[j] = hn::Add(hn::LoadU(d, l + (j + 8) * D + c), hn::LoadU(d, l + j * D + c));
+            for (int m = 0; m < 4; ++m) t3[m] = hn::Add(t3[m + 4], t3[m]);
+            hn::StoreU(hn::Add(hn::Add(t3[0], t3[2]), hn::Add(t3[1], t3[3])), d, out[q] + c);
+        }
+    }
+}
+
+// Queries per WeightedSumQ: as many as leave registers for the loads (4 x 4 accumulators of 32).
+#if HWY_TARGET == HWY_AVX3 || HWY_TARGET == HWY_AVX3_DL || HWY_TARGET == HWY_AVX3_ZEN4 || HWY_ARCH_ARM_A64
+constexpr int kQueries = 4;
+#else
+constexpr int kQueries = 2;
+#endif
+
 void AttendPairsT(const AttentionArgs& a, int64_t begin, int64_t end) {
-    thread_local std::vector<float> scores, row, vbuf;
+    thread_local std::vector<float> scores, row, vbuf, lanes;
     thread_local std::vector<const float*> vrows;
     const int64_t n_ctx = a.kv->n_ctx(), D = a.head_dim;
     const auto padded = static_cast<size_t>((n_ctx + 15) / 16 * 16);
-    if (scores.size() < padded) scores.resize(padded);
+    if (scores.size() < kQueries * padded) scores.resize(kQueries * padded);
     if (vrows.size() < padded) vrows.resize(padded);
     if (static_cast<int64_t>(row.size()) < D) row.resize(D);
     const bool widen_v = !a.v_wide && a.kv->type() != GgmlType::F32;  // F16 rows widened per pair
+    const bool grouped = !widen_v && D % (4 * static_cast<int64_t>(kN16)) == 0;
+    if (grouped && lanes.size() < static_cast<size_t>(kQueries * 16 * D)) lanes.resize(kQueries * 16 * D);
     const float scale = 1.0f / std::sqrt(static_cast<float>(D));
-    for (int64_t j = begin; j < end; ++j) {
-        const int64_t h = j / a.n_tokens, i = a.n_tokens - 1 - j % a.n_tokens, pos = a.pos0 + i;
-        const int64_t lo = a.window > 0 ? std::max<int64_t>(0, pos - a.window + 1) : 0;
-        const int64_t off = (h / a.group) * D;
-        const float* q = a.qkv + i * a.ld + h * D;
-        float* s = scores.data();
-        const int64_t c0 = lo / 16, c1 = pos / 16 + 1;  // the 16-chunks ggml's softmax touches
-        std::fill(s + 16 * c0, s + lo, -INFINITY);
-        std::fill(s + pos + 1, s + 16 * c1, -INFINITY);
-        float mx = -INFINITY;
-        for (int64_t t = lo; t <= pos; ++t) {
-            s[t] = Dot(q, cache_row<true>(a, t, off, D, row.data()), D) * scale;
-            mx = std::max(mx, s[t]);
+    for (int64_t j0 = begin; j0 < end;) {
+        // Up to kQueries pairs of one head (consecutive tokens) share the reads of the value rows.
+        const int64_t h = j0 / a.n_tokens, off = (h / a.group) * D;
+        int64_t nq = 1;
+        if (grouped)
+            while (nq < kQueries && j0 + nq < end && (j0 + nq) / a.n_tokens == h) ++nq;
+        const float* p[kQueries];
+        float* out[kQueries];
+        int64_t lo[kQueries], hi[kQueries];
+        const float* qv[kQueries];
+        float* s[kQueries];
+        float mx[kQueries];
+        for (int64_t q = 0; q < nq; ++q) {
+            const int64_t i = a.n_tokens - 1 - (j0 + q) % a.n_tokens, pos = a.pos0 + i;
+            lo[q] = a.window > 0 ? std::max<int64_t>(0, pos - a.window + 1) : 0;
+            hi[q] = pos;
+            qv[q] = a.qkv + i * a.ld + h * D;
+            s[q] = scores.data() + q * padded;
+            out[q] = a.out + i * a.q_dim + h * D;
+            mx[q] = -INFINITY;
         }
-        const float inv = static_cast<float>(1.0 / ExpAndSum(s, c0, c1, mx));
-        for (int64_t t = lo; t <= pos; ++t) s[t] *= inv;
-        if (widen_v && vbuf.size() < static_cast<size_t>((pos - lo + 1) * D)) vbuf.resize((pos - lo + 1) * D);
-        for (int64_t t = lo; t <= pos; ++t)
-            vrows[t] = widen_v ? cache_row<false>(a, t, off, D, vbuf.data() + (t - lo) * D) : cache_row<false>(a, t, off, D, nullptr);
-        WeightedSum(vrows.data(), s, lo, pos, D, a.out + i * a.q_dim + h * D);
+        const int64_t t_lo = *std::min_element(lo, lo + nq), t_hi = *std::max_element(hi, hi + nq);
+        for (int64_t t = t_lo; t <= t_hi; ++t) {  // each key row once for the group (then from L1)
+            const float* k = cache_row<true>(a, t, off, D, row.data());
+            for (int64_t q = 0; q < nq; ++q) {
+                if (t < lo[q] || t > hi[q]) continue;
+                s[q][t] = Dot(qv[q], k, D) * scale;
+                mx[q] = std::max(mx[q], s[q][t]);
+            }
+        }
+        for (int64_t q = 0; q < nq; ++q) {
+            const int64_t c0 = lo[q] / 16, c1 = hi[q] / 16 + 1;  // the 16-chunks ggml's softmax touches
+            std::fill(s[q] + 16 * c0, s[q] + lo[q], -INFINITY);
+            std::fill(s[q] + hi[q] + 1, s[q] + 16 * c1, -INFINITY);
+            const float inv = static_cast<float>(1.0 / ExpAndSum(s[q], c0, c1, mx[q]));
+            for (int64_t t = lo[q]; t <= hi[q]; ++t) s[q][t] *= inv;
+            p[q] = s[q];
+        }
+        if (widen_v && vbuf.size() < static_cast<size_t>((t_hi - t_lo + 1) * D)) vbuf.resize((t_hi - t_lo + 1) * D);
+        for (int64_t t = t_lo; t <= t_hi; ++t)
+            vrows[t] = widen_v ? cache_row<false>(a, t, off, D, vbuf.data() + (t - t_lo) * D) : cache_row<false>(a, t, off, D, nullptr);
+        if (nq == kQueries) WeightedSumQ<kQueries>(vrows.data(), p, lo, hi, D, out, lanes.data());
+        else
+            for (int64_t q = 0; q < nq; ++q) WeightedSum(vrows.data(), p[q], lo[q], hi[q], D, out[q]);
+        j0 += nq;
     }
 }
 
