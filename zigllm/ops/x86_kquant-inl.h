@@ -1,4 +1,4 @@
-// x86 int8 kernels for Q4_K / Q6_K weights x Q8_K activations; included per instruction set by
+// x86 int8 kernels for Q4_K / Q5_K / Q6_K weights x Q8_K activations; included per instruction set by
 // x86_legacy.cpp like x86_legacy-inl.h (ZIGLLM_X86_NS, ZIGLLM_X86_VNNI). Unsigned weight values
 // times signed activations through maddubs (no saturation: 63 * 127 * 2 < 32767), the integer
 // sub-block scales applied by madd / vpdpwssd, mins and Q6_K's -32 offset through Q8_K's bsums.
@@ -12,6 +12,15 @@ static inline __m256i scale_acc(__m256i acc, __m256i p16, __m256i scale16) {
 #else
     return _mm256_add_epi32(acc, _mm256_madd_epi16(p16, scale16));
 #endif
+}
+
+// acc + the 64 unsigned values lo (32 bytes) and hi (32 bytes) times the activations qa[0..63],
+// scaled by their sub-blocks' integer scales slo / shi (16-bit lanes), in ggml's int32 lanes.
+static inline __m256i scaled_dot64(__m256i acc, __m256i lo, __m256i hi, __m256i slo, __m256i shi, const int8_t* qa) {
+    const __m256i alo = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(qa));
+    const __m256i ahi = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(qa + 32));
+    acc = scale_acc(acc, _mm256_maddubs_epi16(lo, alo), slo);
+    return scale_acc(acc, _mm256_maddubs_epi16(hi, ahi), shi);
 }
 
 // The next row's super-block b, fetched one row ahead: rows are short streams (see q4_group).
@@ -71,11 +80,7 @@ static void q4k_tile(const uint8_t* W, size_t w_stride, int64_t c0, int64_t c1, 
                 const __m256i lo = _mm256_and_si256(q, m4), hi = _mm256_and_si256(_mm256_srli_epi16(q, 4), m4);
                 const __m256i slo = _mm256_set1_epi16(sc[2 * j]), shi = _mm256_set1_epi16(sc[2 * j + 1]);
                 for (int t = 0; t < kTile; ++t) {
-                    const int8_t* qa = a[t][b].qs + 64 * j;
-                    const __m256i alo = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(qa));
-                    const __m256i ahi = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(qa + 32));
-                    acci[t] = scale_acc(acci[t], _mm256_maddubs_epi16(lo, alo), slo);
-                    acci[t] = scale_acc(acci[t], _mm256_maddubs_epi16(hi, ahi), shi);
+                    acci[t] = scaled_dot64(acci[t], lo, hi, slo, shi, a[t][b].qs + 64 * j);
                     if constexpr (kGemm) {  // these 64 values' total and min term
                         const int16_t* bs = a[t][b].bsums + 4 * j;
                         const int mins = mn[2 * j] * (bs[0] + bs[1]) + mn[2 * j + 1] * (bs[2] + bs[3]);
@@ -151,15 +156,66 @@ static void q6k_tile(const uint8_t* W, size_t w_stride, int64_t c0, int64_t c1, 
     }
 }
 
-template <bool kQ6>
+// Q5_K as ggml's x86 dot: Q4_K's nibbles plus one high bit per value (bit 2j of qh for the low
+// nibbles of 64-group j, bit 2j + 1 for the high ones), unsigned 0..31; per super-block one FMA of
+// the integer lanes into 8 float lanes, and the min term as one integer total into a float sum
+// (ggml's contracted summs += dmin * total); the sum of the lanes plus summs at the end.
+template <int kTile>
+static void q5k_tile(const uint8_t* W, size_t w_stride, int64_t c0, int64_t c1, const uint8_t* X, size_t x_stride,
+                     int64_t i0, int64_t nsb, float* Y, int64_t ldy) {
+    const BlockQ8K* a[kTile];
+    for (int t = 0; t < kTile; ++t) a[t] = reinterpret_cast<const BlockQ8K*>(X + (i0 + t) * x_stride);
+    const __m256i m4 = _mm256_set1_epi8(0x0F), m16 = _mm256_set1_epi8(0x10);
+    for (int64_t r = c0; r < c1; ++r) {
+        const auto* x = reinterpret_cast<const BlockQ5_K*>(W + r * w_stride);
+        __m256 accf[kTile];
+        float summs[kTile];
+        for (int t = 0; t < kTile; ++t) accf[t] = _mm256_setzero_ps(), summs[t] = 0.0f;
+        for (int64_t b = 0; b < nsb; ++b) {
+            if constexpr (kTile == 1) prefetch_next_row<BlockQ5_K>(W + r * w_stride, w_stride, b);
+            uint8_t sc[8], mn[8];
+            unpack_scales_mins(x[b].scales, sc, mn);
+            const __m256i qh = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(x[b].qh));
+            __m256i acci[kTile];
+            for (int t = 0; t < kTile; ++t) acci[t] = _mm256_setzero_si256();
+            for (int j = 0; j < 4; ++j) {
+                const __m256i q = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(x[b].qs + 32 * j));
+                // the high bits moved to bit 4 of each byte: qh >> (2j - 4) for the low nibbles, >> (2j - 3) for the high
+                const __m256i hl = _mm256_and_si256(j < 2 ? _mm256_slli_epi16(qh, 4 - 2 * j) : _mm256_srli_epi16(qh, 2 * j - 4), m16);
+                const __m256i hh = _mm256_and_si256(j < 2 ? _mm256_slli_epi16(qh, 3 - 2 * j) : _mm256_srli_epi16(qh, 2 * j - 3), m16);
+                const __m256i lo = _mm256_or_si256(_mm256_and_si256(q, m4), hl);
+                const __m256i hi = _mm256_or_si256(_mm256_and_si256(_mm256_srli_epi16(q, 4), m4), hh);
+                const __m256i slo = _mm256_set1_epi16(sc[2 * j]), shi = _mm256_set1_epi16(sc[2 * j + 1]);
+                for (int t = 0; t < kTile; ++t) {
+                    acci[t] = scaled_dot64(acci[t], lo, hi, slo, shi, a[t][b].qs + 64 * j);
+                }
+            }
+            const __m256i mn16 = mins_per_bsum(mn);
+            const float dw = _cvtsh_ss(x[b].d), dminw = _cvtsh_ss(x[b].dmin);
+            for (int t = 0; t < kTile; ++t) {
+                const int total = hsum_i32(_mm256_madd_epi16(
+                    _mm256_loadu_si256(reinterpret_cast<const __m256i*>(a[t][b].bsums)), mn16));
+                const float d = a[t][b].d * dw, dmin = -a[t][b].d * dminw;
+                summs[t] = std::fma(dmin, static_cast<float>(total), summs[t]);
+                accf[t] = _mm256_fmadd_ps(_mm256_cvtepi32_ps(acci[t]), _mm256_set1_ps(d), accf[t]);
+            }
+        }
+        for (int t = 0; t < kTile; ++t) Y[(i0 + t) * ldy + r] = hsum(accf[t]) + summs[t];
+    }
+}
+
+enum class KType { q4, q5, q6 };
+
+template <KType kT>
 static void kquant_band(const uint8_t* W, size_t w_stride, int64_t r0, int64_t r1, const uint8_t* X,
                         size_t x_stride, int64_t nx, int64_t nsb, float* Y, int64_t ldy) {
     constexpr int64_t kChunkRows = 32;
     for (int64_t c0 = r0; c0 < r1; c0 += kChunkRows) {
         const int64_t c1 = std::min(c0 + kChunkRows, r1);
         int64_t i0 = 0;
-#define ZIGLLM_KQ_TILE(T)                                                            \
-    if constexpr (kQ6) q6k_tile<T>(W, w_stride, c0, c1, X, x_stride, i0, nsb, Y, ldy); \
+#define ZIGLLM_KQ_TILE(T)                                                                       \
+    if constexpr (kT == KType::q6) q6k_tile<T>(W, w_stride, c0, c1, X, x_stride, i0, nsb, Y, ldy);      \
+    else if constexpr (kT == KType::q5) q5k_tile<T>(W, w_stride, c0, c1, X, x_stride, i0, nsb, Y, ldy); \
     else q4k_tile<T>(W, w_stride, c0, c1, X, x_stride, i0, nsb, Y, ldy)
         for (; i0 + 4 <= nx; i0 += 4) { ZIGLLM_KQ_TILE(4); }
         switch (nx - i0) {

@@ -84,15 +84,18 @@ bool matmul_band(GgmlType t, bool vnni, const void* W, size_t w_stride, int64_t 
         if (ra < r1) matmul_band(t, vnni, W, w_stride, ra, r1, X, x_stride, nx, n, Y, ldy);
         return true;
     }
-    if (t == GgmlType::Q4_K || t == GgmlType::Q6_K) {
-        const bool q6 = t == GgmlType::Q6_K;
+    if (t == GgmlType::Q4_K || t == GgmlType::Q5_K || t == GgmlType::Q6_K) {
+#define ZIGLLM_KQ_BAND(NS, KT) NS::kquant_band<NS::KType::KT>(w, w_stride, r0, r1, x, x_stride, nx, n / 256, Y, ldy)
         if (vnni) {
-            if (q6) vnni::kquant_band<true>(w, w_stride, r0, r1, x, x_stride, nx, n / 256, Y, ldy);
-            else vnni::kquant_band<false>(w, w_stride, r0, r1, x, x_stride, nx, n / 256, Y, ldy);
+            if (t == GgmlType::Q6_K) ZIGLLM_KQ_BAND(vnni, q6);
+            else if (t == GgmlType::Q5_K) ZIGLLM_KQ_BAND(vnni, q5);
+            else ZIGLLM_KQ_BAND(vnni, q4);
         } else {
-            if (q6) avx2::kquant_band<true>(w, w_stride, r0, r1, x, x_stride, nx, n / 256, Y, ldy);
-            else avx2::kquant_band<false>(w, w_stride, r0, r1, x, x_stride, nx, n / 256, Y, ldy);
+            if (t == GgmlType::Q6_K) ZIGLLM_KQ_BAND(avx2, q6);
+            else if (t == GgmlType::Q5_K) ZIGLLM_KQ_BAND(avx2, q5);
+            else ZIGLLM_KQ_BAND(avx2, q4);
         }
+#undef ZIGLLM_KQ_BAND
         return true;
     }
     if (t != GgmlType::Q4_0 && t != GgmlType::Q8_0) return false;
