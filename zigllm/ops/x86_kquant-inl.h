@@ -14,13 +14,16 @@ static inline __m256i scale_acc(__m256i acc, __m256i p16, __m256i scale16) {
 #endif
 }
 
-// acc + the 64 unsigned values lo (32 bytes) and hi (32 bytes) times the activations qa[0..63],
-// scaled by their sub-blocks' integer scales slo / shi (16-bit lanes), in ggml's int32 lanes.
-static inline __m256i scaled_dot64(__m256i acc, __m256i lo, __m256i hi, __m256i slo, __m256i shi, const int8_t* qa) {
+// The 64 unsigned values lo (32 bytes) and hi (32 bytes) times the activations qa[0..63], scaled by
+// their sub-blocks' integer scales slo / shi (16-bit lanes), added in ggml's int32 lanes to acc_lo
+// and acc_hi: two dependency chains (one row is a serial chain of vpdpwssd otherwise, which set the
+// pace of generation); the integer lanes are exact, so their sum is the same in any order.
+static inline void scaled_dot64(__m256i& acc_lo, __m256i& acc_hi, __m256i lo, __m256i hi, __m256i slo, __m256i shi,
+                                const int8_t* qa) {
     const __m256i alo = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(qa));
     const __m256i ahi = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(qa + 32));
-    acc = scale_acc(acc, _mm256_maddubs_epi16(lo, alo), slo);
-    return scale_acc(acc, _mm256_maddubs_epi16(hi, ahi), shi);
+    acc_lo = scale_acc(acc_lo, _mm256_maddubs_epi16(lo, alo), slo);
+    acc_hi = scale_acc(acc_hi, _mm256_maddubs_epi16(hi, ahi), shi);
 }
 
 // The next row's super-block b, fetched one row ahead: rows are short streams (see q4_group).
@@ -73,20 +76,20 @@ static void q4k_tile(const uint8_t* W, size_t w_stride, int64_t c0, int64_t c1, 
             uint8_t sc[8], mn[8];
             unpack_scales_mins(x[b].scales, sc, mn);
             const float d = _cvtsh_ss(x[b].d), dmin = _cvtsh_ss(x[b].dmin);
-            __m256i acci[kTile];
-            for (int t = 0; t < kTile; ++t) acci[t] = _mm256_setzero_si256();
+            __m256i acci[kTile], acch[kTile];
+            for (int t = 0; t < kTile; ++t) acci[t] = acch[t] = _mm256_setzero_si256();
             for (int j = 0; j < 4; ++j) {
                 const __m256i q = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(x[b].qs + 32 * j));
                 const __m256i lo = _mm256_and_si256(q, m4), hi = _mm256_and_si256(_mm256_srli_epi16(q, 4), m4);
                 const __m256i slo = _mm256_set1_epi16(sc[2 * j]), shi = _mm256_set1_epi16(sc[2 * j + 1]);
                 for (int t = 0; t < kTile; ++t) {
-                    acci[t] = scaled_dot64(acci[t], lo, hi, slo, shi, a[t][b].qs + 64 * j);
+                    scaled_dot64(acci[t], acch[t], lo, hi, slo, shi, a[t][b].qs + 64 * j);
                     if constexpr (kGemm) {  // these 64 values' total and min term
                         const int16_t* bs = a[t][b].bsums + 4 * j;
                         const int mins = mn[2 * j] * (bs[0] + bs[1]) + mn[2 * j + 1] * (bs[2] + bs[3]);
-                        acc[t] = std::fma(static_cast<float>(hsum_i32(acci[t])), d * a[t][b].d, acc[t]);
+                        acc[t] = std::fma(static_cast<float>(hsum_i32(_mm256_add_epi32(acci[t], acch[t]))), d * a[t][b].d, acc[t]);
                         acc_min[t] = std::fma(static_cast<float>(mins), dmin * a[t][b].d, acc_min[t]);
-                        acci[t] = _mm256_setzero_si256();
+                        acci[t] = acch[t] = _mm256_setzero_si256();
                     }
                 }
             }
@@ -95,7 +98,7 @@ static void q4k_tile(const uint8_t* W, size_t w_stride, int64_t c0, int64_t c1, 
                 for (int t = 0; t < kTile; ++t) {
                     const int mins = hsum_i32(_mm256_madd_epi16(
                         _mm256_loadu_si256(reinterpret_cast<const __m256i*>(a[t][b].bsums)), mn16));
-                    acc[t] = std::fma(static_cast<float>(hsum_i32(acci[t])), d * a[t][b].d, acc[t]);
+                    acc[t] = std::fma(static_cast<float>(hsum_i32(_mm256_add_epi32(acci[t], acch[t]))), d * a[t][b].d, acc[t]);
                     acc_min[t] = std::fma(static_cast<float>(mins), dmin * a[t][b].d, acc_min[t]);
                 }
             }
@@ -117,8 +120,8 @@ static void q6k_tile(const uint8_t* W, size_t w_stride, int64_t c0, int64_t c1, 
         for (int64_t b = 0; b < nsb; ++b) {
             if constexpr (kTile == 1) prefetch_next_row<BlockQ6_K>(W + r * w_stride, w_stride, b);
             const int8_t* sc = x[b].scales;
-            __m256i acci[kTile];
-            for (int t = 0; t < kTile; ++t) acci[t] = _mm256_setzero_si256();
+            __m256i acci[2][kTile];  // even and odd groups: two dependency chains (see scaled_dot64)
+            for (int t = 0; t < kTile; ++t) acci[0][t] = acci[1][t] = _mm256_setzero_si256();
             for (int h = 0; h < 2; ++h) {
                 const uint8_t* ql = x[b].ql + 64 * h;
                 const __m256i l0 = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(ql));
@@ -144,13 +147,14 @@ static void q6k_tile(const uint8_t* W, size_t w_stride, int64_t c0, int64_t c1, 
                         // (q - 32) a in int16 pairs, as ggml's Q6_K dot: the offset stays in the integer
                         // lanes, so the float order is exactly ggml's (one FMA per super-block)
                         const __m256i p16 = _mm256_sub_epi16(_mm256_maddubs_epi16(q[g], qa), _mm256_maddubs_epi16(m32, qa));
-                        acci[t] = scale_acc(acci[t], p16, s16);
+                        acci[g & 1][t] = scale_acc(acci[g & 1][t], p16, s16);
                     }
                 }
             }
             const float d = _cvtsh_ss(x[b].d);
             for (int t = 0; t < kTile; ++t)
-                accf[t] = _mm256_fmadd_ps(_mm256_cvtepi32_ps(acci[t]), _mm256_set1_ps(a[t][b].d * d), accf[t]);
+                accf[t] = _mm256_fmadd_ps(_mm256_cvtepi32_ps(_mm256_add_epi32(acci[0][t], acci[1][t])),
+                                          _mm256_set1_ps(a[t][b].d * d), accf[t]);
         }
         for (int t = 0; t < kTile; ++t) Y[(i0 + t) * ldy + r] = hsum(accf[t]);
     }
@@ -176,8 +180,8 @@ static void q5k_tile(const uint8_t* W, size_t w_stride, int64_t c0, int64_t c1, 
             uint8_t sc[8], mn[8];
             unpack_scales_mins(x[b].scales, sc, mn);
             const __m256i qh = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(x[b].qh));
-            __m256i acci[kTile];
-            for (int t = 0; t < kTile; ++t) acci[t] = _mm256_setzero_si256();
+            __m256i acci[kTile], acch[kTile];
+            for (int t = 0; t < kTile; ++t) acci[t] = acch[t] = _mm256_setzero_si256();
             for (int j = 0; j < 4; ++j) {
                 const __m256i q = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(x[b].qs + 32 * j));
                 // the high bits moved to bit 4 of each byte: qh >> (2j - 4) for the low nibbles, >> (2j - 3) for the high
@@ -187,7 +191,7 @@ static void q5k_tile(const uint8_t* W, size_t w_stride, int64_t c0, int64_t c1, 
                 const __m256i hi = _mm256_or_si256(_mm256_and_si256(_mm256_srli_epi16(q, 4), m4), hh);
                 const __m256i slo = _mm256_set1_epi16(sc[2 * j]), shi = _mm256_set1_epi16(sc[2 * j + 1]);
                 for (int t = 0; t < kTile; ++t) {
-                    acci[t] = scaled_dot64(acci[t], lo, hi, slo, shi, a[t][b].qs + 64 * j);
+                    scaled_dot64(acci[t], acch[t], lo, hi, slo, shi, a[t][b].qs + 64 * j);
                 }
             }
             const __m256i mn16 = mins_per_bsum(mn);
@@ -197,7 +201,7 @@ static void q5k_tile(const uint8_t* W, size_t w_stride, int64_t c0, int64_t c1, 
                     _mm256_loadu_si256(reinterpret_cast<const __m256i*>(a[t][b].bsums)), mn16));
                 const float d = a[t][b].d * dw, dmin = -a[t][b].d * dminw;
                 summs[t] = std::fma(dmin, static_cast<float>(total), summs[t]);
-                accf[t] = _mm256_fmadd_ps(_mm256_cvtepi32_ps(acci[t]), _mm256_set1_ps(d), accf[t]);
+                accf[t] = _mm256_fmadd_ps(_mm256_cvtepi32_ps(_mm256_add_epi32(acci[t], acch[t])), _mm256_set1_ps(d), accf[t]);
             }
         }
         for (int t = 0; t < kTile; ++t) Y[(i0 + t) * ldy + r] = hsum(accf[t]) + summs[t];
