@@ -206,7 +206,6 @@ void AttendPairsT(const AttentionArgs& a, int64_t begin, int64_t end) {
         int64_t nq = 1;
         if (grouped)
             while (nq < kQueries && j0 + nq < end && (j0 + nq) / a.n_tokens == h) ++nq;
-        const float* p[kQueries];
         float* out[kQueries];
         int64_t lo[kQueries], hi[kQueries];
         const float* qv[kQueries];
@@ -236,14 +235,13 @@ void AttendPairsT(const AttentionArgs& a, int64_t begin, int64_t end) {
             std::fill(s[q] + hi[q] + 1, s[q] + 16 * c1, -INFINITY);
             const float inv = static_cast<float>(1.0 / ExpAndSum(s[q], c0, c1, mx[q]));
             for (int64_t t = lo[q]; t <= hi[q]; ++t) s[q][t] *= inv;
-            p[q] = s[q];
         }
         if (widen_v && vbuf.size() < static_cast<size_t>((t_hi - t_lo + 1) * D)) vbuf.resize((t_hi - t_lo + 1) * D);
         for (int64_t t = t_lo; t <= t_hi; ++t)
             vrows[t] = widen_v ? cache_row<false>(a, t, off, D, vbuf.data() + (t - t_lo) * D) : cache_row<false>(a, t, off, D, nullptr);
-        if (nq == kQueries) WeightedSumQ<kQueries>(vrows.data(), p, lo, hi, D, out, lanes.data());
+        if (nq == kQueries) WeightedSumQ<kQueries>(vrows.data(), s, lo, hi, D, out, lanes.data());
         else
-            for (int64_t q = 0; q < nq; ++q) WeightedSum(vrows.data(), p[q], lo[q], hi[q], D, out[q]);
+            for (int64_t q = 0; q < nq; ++q) WeightedSum(vrows.data(), s[q], lo[q], hi[q], D, out[q]);
         j0 += nq;
     }
 }

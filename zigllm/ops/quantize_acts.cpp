@@ -32,18 +32,16 @@ constexpr bool kVectorF16 = true;
 constexpr bool kVectorF16 = false;
 #endif
 
-inline bool HasNaN(D16 d, const float* x, int64_t n) {
+// The largest |x[i]| of n values, or NaN when one of them is NaN (whatever Max makes of a NaN lane).
+inline float AbsMaxOrNaN(D16 d, const float* x, int64_t n) {
     const int64_t N = static_cast<int64_t>(hn::Lanes(d));
-    auto any = hn::Zero(d);  // (not Ne(v, v): Highway's x86 Ne is an ordered compare, false for NaN)
-    for (int64_t i = 0; i < n; i += N) any = hn::IfThenElse(hn::IsNaN(hn::LoadU(d, x + i)), hn::Set(d, 1.0f), any);
-    return !hn::AllTrue(d, hn::Eq(any, hn::Zero(d)));
-}
-
-inline float AbsMax(D16 d, const float* x, int64_t n) {
-    const int64_t N = static_cast<int64_t>(hn::Lanes(d));
-    auto m = hn::Zero(d);
-    for (int64_t i = 0; i < n; i += N) m = hn::Max(m, hn::Abs(hn::LoadU(d, x + i)));
-    return hn::GetLane(hn::MaxOfLanes(d, m));
+    auto m = hn::Zero(d), nan = hn::Zero(d);
+    for (int64_t i = 0; i < n; i += N) {
+        const auto v = hn::LoadU(d, x + i);
+        m = hn::Max(m, hn::Abs(v));
+        nan = hn::IfThenElse(hn::IsNaN(v), hn::Set(d, 1.0f), nan);  // (Highway's x86 Ne(v, v) is ordered: false for NaN)
+    }
+    return hn::AllTrue(d, hn::Eq(nan, hn::Zero(d))) ? hn::GetLane(hn::MaxOfLanes(d, m)) : NAN;
 }
 
 // q[i] = RNE(x[i] * s) as int8 (|x * s| <= 127 by construction), for one vector of lanes.
@@ -57,11 +55,11 @@ void Q8_0Row(const float* x, BlockQ8_0* y, int64_t nb) {
     const D16 d;
     const int64_t N = static_cast<int64_t>(hn::Lanes(d));
     for (int64_t b = 0; b < nb; ++b, x += 32) {
-        if (HasNaN(d, x, 32)) {
+        const float amax = AbsMaxOrNaN(d, x, 32);
+        if (std::isnan(amax)) {
             ref::quantize_act_row(GgmlType::Q8_0, x, &y[b], 32);
             continue;
         }
-        const float amax = AbsMax(d, x, 32);
         const float dd = amax / 127.f, id = amax != 0.0f ? 127.f / amax : 0.0f;
         y[b].d = f32_to_fp16(dd);
         for (int64_t i = 0; i < 32; i += N) ScaleRound(d, x + i, id, y[b].qs + i);
@@ -74,7 +72,7 @@ void Q8_KRow(const float* x, BlockQ8K* y, int64_t nb) {
     const D16 d;
     const int64_t N = static_cast<int64_t>(hn::Lanes(d));
     for (int64_t b = 0; b < nb; ++b, x += 256) {
-        const float amax = HasNaN(d, x, 256) ? NAN : AbsMax(d, x, 256);
+        const float amax = AbsMaxOrNaN(d, x, 256);
         int64_t at = -1;  // the first element of magnitude amax
         for (int64_t i = 0; i < 256 && at < 0 && amax == amax; i += N) {
             const intptr_t k = hn::FindFirstTrue(d, hn::Eq(hn::Abs(hn::LoadU(d, x + i)), hn::Set(d, amax)));

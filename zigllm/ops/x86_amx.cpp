@@ -435,9 +435,10 @@ void kband(const uint8_t* W, size_t w_stride, int64_t r0, int64_t r1, const uint
     thread_local std::vector<float> d, dmin, da, scf, mnf;
     const int64_t pass = std::min(nx, kPassActs);
     qbuf.resize(static_cast<size_t>(kKChunk * nsb) * 256 / sizeof(Line));
-    sc.resize(static_cast<size_t>(kKChunk * nsb * kNsub));
+    const auto n_scales = static_cast<size_t>(kKChunk * nsb * kNsub);  // Q6_K's as int32, Q4_K's as floats
+    sc.resize(Q6 ? n_scales : 0);
     cc.resize(sc.size());
-    scf.resize(Q6 ? 0 : sc.size());
+    scf.resize(Q6 ? 0 : n_scales);
     mnf.resize(scf.size());
     d.resize(static_cast<size_t>(kKChunk * nsb));
     dmin.resize(d.size());

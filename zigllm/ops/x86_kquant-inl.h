@@ -184,15 +184,15 @@ static void q5k_tile(const uint8_t* W, size_t w_stride, int64_t c0, int64_t c1, 
             for (int t = 0; t < kTile; ++t) acci[t] = acch[t] = _mm256_setzero_si256();
             for (int j = 0; j < 4; ++j) {
                 const __m256i q = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(x[b].qs + 32 * j));
-                // the high bits moved to bit 4 of each byte: qh >> (2j - 4) for the low nibbles, >> (2j - 3) for the high
-                const __m256i hl = _mm256_and_si256(j < 2 ? _mm256_slli_epi16(qh, 4 - 2 * j) : _mm256_srli_epi16(qh, 2 * j - 4), m16);
-                const __m256i hh = _mm256_and_si256(j < 2 ? _mm256_slli_epi16(qh, 3 - 2 * j) : _mm256_srli_epi16(qh, 2 * j - 3), m16);
+                // bits 2j and 2j + 1 of each qh byte moved to bit 4 (a 16-bit shift right by 2j <= 6 keeps
+                // the low byte's bits 0 and 1 its own)
+                const __m256i qhj = _mm256_srli_epi16(qh, 2 * j);
+                const __m256i hl = _mm256_and_si256(_mm256_slli_epi16(qhj, 4), m16);
+                const __m256i hh = _mm256_and_si256(_mm256_slli_epi16(qhj, 3), m16);
                 const __m256i lo = _mm256_or_si256(_mm256_and_si256(q, m4), hl);
                 const __m256i hi = _mm256_or_si256(_mm256_and_si256(_mm256_srli_epi16(q, 4), m4), hh);
                 const __m256i slo = _mm256_set1_epi16(sc[2 * j]), shi = _mm256_set1_epi16(sc[2 * j + 1]);
-                for (int t = 0; t < kTile; ++t) {
-                    scaled_dot64(acci[t], acch[t], lo, hi, slo, shi, a[t][b].qs + 64 * j);
-                }
+                for (int t = 0; t < kTile; ++t) scaled_dot64(acci[t], acch[t], lo, hi, slo, shi, a[t][b].qs + 64 * j);
             }
             const __m256i mn16 = mins_per_bsum(mn);
             const float dw = _cvtsh_ss(x[b].d), dminw = _cvtsh_ss(x[b].dmin);
